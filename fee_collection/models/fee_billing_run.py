@@ -1,0 +1,317 @@
+import logging
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_date
+
+_logger = logging.getLogger(__name__)
+
+MAX_RUN_DATE_DISTANCE = relativedelta(years=1)
+
+
+class FeeBillingRun(models.Model):
+    """Bills every service due up to a date (出账): one posted invoice per subscriber, one line
+    per service period. Safe to repeat, to restart after a crash and to run twice at once:
+    services are locked while billed, and a period can be billed only once (database index)."""
+
+    _name = "fee.billing.run"
+    _description = "Billing Run"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    date = fields.Date(
+        required=True, default=fields.Date.context_today, tracking=True,
+        help="Every service period starting on or before this date is billed.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    journal_id = fields.Many2one(
+        "account.journal", required=True, check_company=True,
+        domain="[('type', '=', 'sale')]",
+        default=lambda self: self._default_journal_id(),
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("running", "In Progress"), ("done", "Done")],
+        required=True, default="draft", tracking=True, copy=False,
+    )
+    invoice_ids = fields.One2many("account.move", "fee_billing_run_id", string="Invoices")
+    invoice_count = fields.Integer(compute="_compute_invoice_stats")
+    amount_total = fields.Monetary(string="Amount Billed", compute="_compute_invoice_stats")
+    issue_ids = fields.One2many("fee.billing.run.issue", "run_id", string="Not Billed")
+    issue_count = fields.Integer(compute="_compute_issue_count")
+
+    def _default_journal_id(self):
+        return self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(self.env.company),
+             ("type", "=", "sale")],
+            limit=1,
+        )
+
+    def _compute_invoice_stats(self):
+        stats = {
+            run: (count, total)
+            for run, count, total in self.env["account.move"]._read_group(
+                [("fee_billing_run_id", "in", self.ids)],
+                ["fee_billing_run_id"], ["__count", "amount_total_signed:sum"],
+            )
+        }
+        for run in self:
+            run.invoice_count, run.amount_total = stats.get(run, (0, 0.0))
+
+    def _compute_issue_count(self):
+        counts = dict(self.env["fee.billing.run.issue"]._read_group(
+            [("run_id", "in", self.ids)], ["run_id"], ["__count"],
+        ))
+        for run in self:
+            run.issue_count = counts.get(run, 0)
+
+    @api.constrains("date", "company_id", "journal_id")
+    def _check_date(self):
+        today = fields.Date.context_today(self)
+        for run in self:
+            if not today - MAX_RUN_DATE_DISTANCE < run.date < today + MAX_RUN_DATE_DISTANCE:
+                raise ValidationError(self.env._(
+                    "The billing date %(date)s is more than a year away from today: check the "
+                    "date.",
+                    date=format_date(self.env, run.date),
+                ))
+            lock_date = run.company_id._get_user_fiscal_lock_date(run.journal_id)
+            if run.date <= lock_date:
+                raise ValidationError(self.env._(
+                    "The billing date %(date)s falls in a locked period (locked up to "
+                    "%(lock)s).",
+                    date=format_date(self.env, run.date), lock=format_date(self.env, lock_date),
+                ))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].with_company(
+                    vals.get("company_id") or self.env.company.id
+                ).next_by_code("fee.billing.run") or "/"
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        if self.invoice_ids:
+            raise UserError(self.env._("A billing run that created invoices cannot be deleted."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_run(self):
+        """Bill everything due. Runs again safely: only periods not billed yet are billed."""
+        for run in self:
+            while run._bill_next_batch():
+                pass
+            run.state = "done"
+        return True
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("fee_billing_run_id", "=", self.id)]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        return action
+
+    @api.model
+    def _cron_bill_due_services(self, batch_size=500):
+        """Daily: bill one bounded batch per company and report progress, so that the
+        scheduler commits and calls again until nothing is due."""
+        today = fields.Date.context_today(self)
+        Subscription = self.env["fee.subscription"]
+        due_companies = Subscription._read_group(
+            Subscription._get_billable_domain(today), ["company_id"]
+        )
+        done = remaining = 0
+        for (company,) in due_companies:
+            run = self.with_company(company).search(
+                [("company_id", "=", company.id), ("date", "=", today), ("state", "!=", "done")],
+                limit=1,
+            ) or self.with_company(company).create({"date": today, "company_id": company.id})
+            done += run._bill_next_batch(batch_size)
+            left = Subscription.search_count(run._get_due_domain())
+            remaining += left
+            if not left:
+                run.state = "done"
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    # ------------------------------------------------------------------
+    # Billing steps
+    # ------------------------------------------------------------------
+
+    def _get_due_domain(self):
+        """Services this run still has to bill: due, and not already reported as a problem."""
+        self.ensure_one()
+        return [
+            *self.env["fee.subscription"]._get_billable_domain(self.date),
+            ("company_id", "=", self.company_id.id),
+            ("id", "not in", self.issue_ids.subscription_id.ids),
+        ]
+
+    def _lock_next_batch(self, batch_size):
+        """Lock the due services of the next ``batch_size`` subscribers; services locked by a
+        concurrent run are left to it."""
+        Subscription = self.env["fee.subscription"]
+        Subscription.flush_model()
+        due = Subscription._search(self._get_due_domain())
+        self.env.cr.execute(SQL(
+            """
+            SELECT id FROM fee_subscription
+             WHERE id IN %(due)s
+               AND partner_id IN (
+                    SELECT partner_id FROM fee_subscription WHERE id IN %(due)s
+                     GROUP BY partner_id ORDER BY partner_id LIMIT %(limit)s)
+             ORDER BY partner_id, id
+               FOR UPDATE SKIP LOCKED
+            """,
+            due=due.subselect(), limit=batch_size,
+        ))
+        subscriptions = Subscription.browse(row[0] for row in self.env.cr.fetchall())
+        # Another run may have billed them between our search and our lock.
+        subscriptions.invalidate_recordset(["next_bill_date", "state"])
+        return subscriptions.filtered_domain(self._get_due_domain())
+
+    def _bill_next_batch(self, batch_size=200):
+        """Bill one batch; returns how many services were handled (billed or reported)."""
+        self.ensure_one()
+        if self.state == "draft":
+            self.state = "running"
+        subscriptions = self.with_company(self.company_id)._lock_next_batch(batch_size)
+        if subscriptions:
+            self._bill_subscriptions(subscriptions)
+        return len(subscriptions)
+
+    def _bill_subscriptions(self, subscriptions):
+        prices = subscriptions._get_unit_prices(self.date)
+        issues = []
+        invoice_vals_list = []
+        for partner, partner_subscriptions in subscriptions.grouped("partner_id").items():
+            line_commands = []
+            for subscription in partner_subscriptions:
+                reason = self._get_skip_reason(subscription, prices.get(subscription, 0.0))
+                if reason:
+                    issues.append({"subscription_id": subscription.id, "reason": reason})
+                    continue
+                line_commands += [
+                    Command.create(self._prepare_invoice_line_vals(
+                        subscription, start, end, prices[subscription]
+                    ))
+                    for start, end in subscription._get_due_periods(self.date)
+                ]
+            if line_commands:
+                invoice_vals_list.append(self._prepare_invoice_vals(partner, line_commands))
+        issues += self._create_invoices(invoice_vals_list)
+        self.env["fee.billing.run.issue"].create([{**vals, "run_id": self.id} for vals in issues])
+        self._advance_next_bill_dates(subscriptions)
+
+    def _get_skip_reason(self, subscription, price):
+        """Why a service cannot be billed, or False."""
+        product = subscription.product_id.with_company(self.company_id)
+        partner = subscription.partner_id
+        if not product.product_tmpl_id._get_product_accounts()["income"]:
+            return self.env._(
+                "Fee item %(item)s has no income account.", item=product.display_name
+            )
+        pricelist = partner.property_product_pricelist
+        if pricelist and pricelist.currency_id != self.company_id.currency_id:
+            return self.env._(
+                "Pricelist %(pricelist)s is in %(currency)s: services are billed in the company "
+                "currency only.",
+                pricelist=pricelist.display_name, currency=pricelist.currency_id.name,
+            )
+        if price <= 0.0:
+            return self.env._("Fee item %(item)s has no price.", item=product.display_name)
+        return False
+
+    def _prepare_invoice_line_vals(self, subscription, start, end, price):
+        partner_env = self.with_context(lang=subscription.partner_id.lang).env
+        label = partner_env._(
+            "%(item)s %(number)s, %(start)s to %(end)s",
+            item=subscription.product_id.with_env(partner_env).display_name,
+            number=subscription.service_number,
+            start=format_date(partner_env, start),
+            end=format_date(partner_env, end),
+        )
+        return {
+            "product_id": subscription.product_id.id,
+            "name": label,
+            "quantity": subscription.quantity,
+            "price_unit": price,
+            "subscription_id": subscription.id,
+            "period_start": start,
+            "period_end": end,
+        }
+
+    def _prepare_invoice_vals(self, partner, line_commands):
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "invoice_date": self.date,
+            "journal_id": self.journal_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.company_id.currency_id.id,
+            "invoice_origin": self.name,
+            "fee_billing_run_id": self.id,
+            "invoice_line_ids": line_commands,
+        }
+
+    def _create_invoices(self, invoice_vals_list):
+        """Create and post the invoices of a batch at once; when that fails, retry them one by
+        one so that a single bad subscriber is reported instead of stopping the others.
+        Returns the issues' values."""
+        Move = self.env["account.move"].with_company(self.company_id)
+        try:
+            with self.env.cr.savepoint():
+                Move.create(invoice_vals_list).action_post()
+            return []
+        except (UserError, ValidationError):
+            self.env.invalidate_all()
+        issues = []
+        for vals in invoice_vals_list:
+            try:
+                with self.env.cr.savepoint():
+                    Move.create(vals).action_post()
+            except (UserError, ValidationError) as error:
+                self.env.invalidate_all()
+                subscription_ids = {command[2]["subscription_id"] for command in vals["invoice_line_ids"]}
+                issues += [
+                    {"subscription_id": subscription_id, "reason": str(error)}
+                    for subscription_id in sorted(subscription_ids)
+                ]
+        return issues
+
+    def _advance_next_bill_dates(self, subscriptions):
+        """Move each billed service's next bill date past its last billed period."""
+        last_ends = dict(self.env["account.move.line"]._read_group(
+            [("subscription_id", "in", subscriptions.ids)], ["subscription_id"], ["period_end:max"],
+        ))
+        next_dates = {}
+        for subscription, period_end in last_ends.items():
+            next_date = period_end + relativedelta(days=1)
+            if next_date != subscription.next_bill_date:
+                next_dates.setdefault(next_date, []).append(subscription.id)
+        for next_date, ids in next_dates.items():
+            self.env["fee.subscription"].browse(ids).next_bill_date = next_date
+
+
+class FeeBillingRunIssue(models.Model):
+    _name = "fee.billing.run.issue"
+    _description = "Service Not Billed"
+    _order = "run_id desc, partner_id"
+
+    run_id = fields.Many2one("fee.billing.run", required=True, index=True, ondelete="cascade")
+    subscription_id = fields.Many2one("fee.subscription", required=True, ondelete="cascade")
+    partner_id = fields.Many2one(related="subscription_id.partner_id", store=True)
+    company_id = fields.Many2one(related="run_id.company_id", store=True)
+    reason = fields.Text(required=True)

@@ -1,0 +1,1 @@
+from . import fee_subscription_suspend
