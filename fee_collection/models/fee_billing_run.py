@@ -194,6 +194,7 @@ class FeeBillingRun(models.Model):
 
     def _bill_subscriptions(self, subscriptions):
         prices = subscriptions._get_unit_prices(self.date)
+        billed = self._get_billed_periods(subscriptions)
         issues = []
         invoice_vals_list = []
         for partner, partner_subscriptions in subscriptions.grouped("partner_id").items():
@@ -208,12 +209,22 @@ class FeeBillingRun(models.Model):
                         subscription, start, end, prices[subscription]
                     ))
                     for start, end in subscription._get_due_periods(self.date)
+                    if (subscription, start) not in billed
                 ]
             if line_commands:
                 invoice_vals_list.append(self._prepare_invoice_vals(partner, line_commands))
         issues += self._create_invoices(invoice_vals_list)
         self.env["fee.billing.run.issue"].create([{**vals, "run_id": self.id} for vals in issues])
         self._advance_next_bill_dates(subscriptions)
+
+    def _get_billed_periods(self, subscriptions):
+        """{(service, period start)} already billed from the services' next bill dates on:
+        periods after a hole left by a deleted invoice."""
+        return set(self.env["account.move.line"]._read_group(
+            [("subscription_id", "in", subscriptions.ids),
+             ("period_start", ">=", min(subscriptions.mapped("next_bill_date")))],
+            ["subscription_id", "period_start:day"],
+        ))
 
     def _get_skip_reason(self, subscription, price):
         """Why a service cannot be billed, or False."""
