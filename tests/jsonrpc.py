@@ -1,0 +1,43 @@
+"""A minimal JSON-RPC client, as an external integration would use."""
+
+import itertools
+import json
+import urllib.request
+
+_ids = itertools.count(1)
+
+
+class RpcError(Exception):
+    pass
+
+
+def call(url, service, method, *args):
+    payload = {
+        "jsonrpc": "2.0", "method": "call", "id": next(_ids),
+        "params": {"service": service, "method": method, "args": args},
+    }
+    request = urllib.request.Request(
+        f"{url}/jsonrpc", json.dumps(payload).encode(), {"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        body = json.loads(response.read())
+    if "error" in body:
+        raise RpcError(body["error"]["data"]["message"])
+    return body["result"]
+
+
+class Session:
+    def __init__(self, url, db, login, password):
+        self.url, self.db, self.password = url, db, password
+        self.uid = call(url, "common", "login", db, login, password)
+        if not self.uid:
+            raise RpcError(f"login refused for {login}")
+
+    def __call__(self, model, method, *args, **kwargs):
+        return call(self.url, "object", "execute_kw", self.db, self.uid, self.password,
+                    model, method, list(args), kwargs)
+
+    def ref(self, xmlid):
+        module, name = xmlid.split(".")
+        return self("ir.model.data", "search_read",
+                    [("module", "=", module), ("name", "=", name)], ["res_id"])[0]["res_id"]
