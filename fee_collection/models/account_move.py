@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
@@ -7,3 +8,84 @@ class AccountMove(models.Model):
     fee_billing_run_id = fields.Many2one(
         "fee.billing.run", string="Billing Run", index="btree_not_null", copy=False, readonly=True,
     )
+    fee_charge_type = fields.Selection(
+        [("late_fee", "Late Fee"), ("dunning_fee", "Dunning Fee")], copy=False, readonly=True,
+        help="Set on the invoices that dunning bills by itself; they accrue no late fee.",
+    )
+
+    # Dunning
+    dunning_level_id = fields.Many2one(
+        "fee.dunning.level", string="Dunning Level", copy=False, readonly=True, tracking=True,
+    )
+    last_dunning_date = fields.Date(copy=False, readonly=True)
+    dunning_line_ids = fields.Many2many(
+        "fee.dunning.line", "fee_dunning_line_account_move_rel", "move_id", "line_id",
+        string="Dunning History", copy=False, readonly=True,
+    )
+    promise_date = fields.Date(
+        string="Promised Payment Date", copy=False, tracking=True,
+        help="The subscriber promised to pay by this date (预约缴费): dunning waits until then.",
+    )
+    dispute_state = fields.Selection(
+        [("none", "No Dispute"), ("disputed", "Disputed"), ("resolved", "Resolved")],
+        default="none", copy=False, tracking=True,
+        help="A disputed invoice (争议欠费) is not dunned until the dispute is resolved.",
+    )
+    dispute_note = fields.Text(copy=False)
+
+    # Late fees (滞纳金)
+    late_fee_line_ids = fields.One2many(
+        "account.move.line", "late_fee_source_move_id", string="Late Fee Lines", readonly=True
+    )
+    late_fee_charged = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_late_fee_charged", store=True,
+        help="Late fee billed for this invoice, net of waivers.",
+    )
+    late_fee_waived = fields.Boolean(copy=False, readonly=True, tracking=True)
+    late_fee_waive_reason = fields.Char(copy=False, readonly=True, tracking=True)
+
+    @api.depends("late_fee_line_ids.balance", "late_fee_line_ids.parent_state")
+    def _compute_late_fee_charged(self):
+        for move in self:
+            posted = move.late_fee_line_ids.filtered(lambda line: line.parent_state == "posted")
+            move.late_fee_charged = -sum(posted.mapped("balance"))
+
+    def _get_late_fee_accrued(self, date):
+        """Late fee accrued on this invoice by ``date`` (company currency): the daily rate on
+        the amount still due, for every day past the due date and the grace period, capped at a
+        ratio of the invoice amount."""
+        self.ensure_one()
+        company = self.company_id
+        days = (date - self.invoice_date_due).days - company.late_fee_grace_days
+        if days <= 0 or self.late_fee_waived or self.fee_charge_type:
+            return 0.0
+        accrued = self.amount_residual_signed * company.late_fee_daily_rate * days
+        cap = self.amount_total_signed * company.late_fee_cap_ratio
+        return company.currency_id.round(max(min(accrued, cap), 0.0))
+
+    def action_dispute(self):
+        self.filtered(lambda move: move.dispute_state != "disputed").dispute_state = "disputed"
+
+    def action_resolve_dispute(self):
+        self.filtered(lambda move: move.dispute_state == "disputed").dispute_state = "resolved"
+
+    def action_open_late_fee_waive(self):
+        if not self.env.user.has_group("fee_collection.group_fee_manager"):
+            raise UserError(self.env._("Only fee collection managers can waive late fees."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Waive Late Fee"),
+            "res_model": "fee.late.fee.waive",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        # A credit note or payment posted for a subscriber may clear arrears at once.
+        credits = posted.filtered(lambda move: not move.is_sale_document()
+                                  or move.move_type == "out_refund")
+        if credits:
+            credits.partner_id.commercial_partner_id._fee_update_dunning_after_payment()
+        return posted

@@ -10,6 +10,10 @@ class AccountMoveLine(models.Model):
     )
     period_start = fields.Date(copy=False)
     period_end = fields.Date(copy=False)
+    late_fee_source_move_id = fields.Many2one(
+        "account.move", string="Late Fee For", index="btree_not_null", copy=False,
+        ondelete="set null",
+    )
 
     def init(self):
         super().init()

@@ -69,6 +69,9 @@ class FeeSubscription(models.Model):
         required=True, default="draft", index=True, tracking=True, copy=False,
     )
     suspend_reason = fields.Char(tracking=True, copy=False)
+    suspended_for_arrears = fields.Boolean(
+        copy=False, readonly=True, help="Suspended by dunning: reconnected when arrears clear."
+    )
 
     # People and place, from the subscriber file by default
     area_id = fields.Many2one(
@@ -168,11 +171,13 @@ class FeeSubscription(models.Model):
             ))
         return self._change_state("active", {"draft"})
 
-    def action_suspend(self, reason=None):
+    def action_suspend(self, reason=None, for_arrears=False):
         """Suspend (停机) with a reason; the form's button asks for it in a wizard."""
         if not reason:
             raise UserError(self.env._("Give the reason for suspending the service."))
-        return self._change_state("suspended", {"active"}, suspend_reason=reason)
+        return self._change_state(
+            "suspended", {"active"}, suspend_reason=reason, suspended_for_arrears=for_arrears
+        )
 
     def action_open_suspend_wizard(self):
         return {
@@ -186,7 +191,9 @@ class FeeSubscription(models.Model):
 
     def action_reconnect(self):
         """Reconnect (复机) a suspended service."""
-        return self._change_state("active", {"suspended"}, suspend_reason=False)
+        return self._change_state(
+            "active", {"suspended"}, suspend_reason=False, suspended_for_arrears=False
+        )
 
     def action_disconnect(self):
         """Disconnect (拆机): the service stops and is no longer billed."""

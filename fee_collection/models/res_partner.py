@@ -1,7 +1,18 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
 from ..tools import is_valid_id_number, normalize_id_number
+
+SEARCH_OPERATORS = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+}
+EXEMPTION_FIELDS = {"dunning_exempt", "dunning_exempt_reason", "dunning_exempt_until"}
 
 
 class ResPartner(models.Model):
@@ -38,6 +49,37 @@ class ResPartner(models.Model):
     # Agents (代办网点)
     is_fee_agent = fields.Boolean(string="Fee Agent", index=True)
 
+    # Arrears and dunning (欠费 / 催缴)
+    dunning_policy_id = fields.Many2one(
+        "fee.dunning.policy", string="Dunning Policy", tracking=True,
+        help="Empty: the company's default policy.",
+    )
+    dunning_level_id = fields.Many2one(
+        "fee.dunning.level", string="Dunning Level", readonly=True, tracking=True, copy=False,
+        index="btree_not_null",
+    )
+    dunning_exempt = fields.Boolean(
+        string="Exempt from Dunning", tracking=True, copy=False,
+        help="Red list / VIP / government (红名单、免催免停): never dunned nor suspended.",
+    )
+    dunning_exempt_reason = fields.Char(string="Exemption Reason", tracking=True, copy=False)
+    dunning_exempt_until = fields.Date(string="Exempt Until", tracking=True, copy=False)
+    arrears_reason_id = fields.Many2one("fee.arrears.reason", string="Arrears Reason", tracking=True)
+    dunning_line_ids = fields.One2many(
+        "fee.dunning.line", "partner_id", string="Dunning History",
+        domain=[("state", "in", ("done", "skipped"))],
+    )
+    fee_overdue_amount = fields.Monetary(
+        string="Overdue", compute="_compute_fee_overdue", search="_search_fee_overdue_amount",
+        currency_field="fee_currency_id",
+        help="Overdue receivable today, after unapplied payments and credit notes.",
+    )
+    fee_overdue_days = fields.Integer(
+        string="Days Overdue", compute="_compute_fee_overdue",
+        search="_search_fee_overdue_days", help="Age of the oldest unpaid overdue amount.",
+    )
+    fee_currency_id = fields.Many2one("res.currency", compute="_compute_fee_currency_id")
+
     @api.depends("id_number", "phone", "mobile", "street", "area_id")
     def _compute_file_complete(self):
         for partner in self:
@@ -56,6 +98,121 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.subscription_count = counts.get(partner, 0)
+
+    def _compute_fee_currency_id(self):
+        self.fee_currency_id = self.env.company.currency_id
+
+    def _compute_fee_overdue(self):
+        today = fields.Date.context_today(self)
+        data = self._get_overdue_data(today, self.env.company, self.ids)
+        for partner in self:
+            overdue = data.get(partner.id)
+            partner.fee_overdue_amount = overdue["amount"] if overdue else 0.0
+            partner.fee_overdue_days = (today - overdue["oldest_due"]).days if overdue else 0
+
+    def _search_fee_overdue_amount(self, operator, value):
+        return self._search_overdue("amount", operator, value)
+
+    def _search_fee_overdue_days(self, operator, value):
+        return self._search_overdue("days", operator, value)
+
+    def _search_overdue(self, key, operator, value):
+        """Partners whose overdue amount or days compare to ``value``; a partner with nothing
+        overdue has 0 for both."""
+        compare = SEARCH_OPERATORS.get(operator)
+        if compare is None or not isinstance(value, (int, float)):
+            raise ValidationError(self.env._("Unsupported search on overdue figures."))
+        today = fields.Date.context_today(self)
+        figures = {
+            partner_id: overdue["amount"] if key == "amount" else (today - overdue["oldest_due"]).days
+            for partner_id, overdue in self._get_overdue_data(today, self.env.company).items()
+        }
+        matching = [partner_id for partner_id, figure in figures.items() if compare(figure, value)]
+        if compare(0, value):
+            return ["|", ("id", "in", matching), ("id", "not in", list(figures))]
+        return [("id", "in", matching)]
+
+    @api.model
+    def _get_overdue_data(self, date, company, partner_ids=None):
+        """Overdue receivables per partner on ``date``, in one query.
+
+        Unapplied credits (payments, credit notes) are netted oldest debt first, so the oldest
+        due date is that of the oldest amount still unpaid. Invoices in dispute or with a promise
+        to pay not yet expired are left out and reported as ``paused``.
+        Returns {partner_id: {amount, oldest_due, move_ids, paused: {"dispute", "promise"},
+        paused_amount, paused_due}}.
+        """
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model(["dispute_state", "promise_date"])
+        partner_filter = (
+            SQL("AND aml.partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None else SQL()
+        )
+        self.env.cr.execute(SQL(
+            """
+            WITH open_lines AS (
+                SELECT aml.id, aml.partner_id, aml.move_id, aml.date_maturity,
+                       aml.amount_residual,
+                       COALESCE(move.dispute_state = 'disputed', FALSE) AS disputed,
+                       COALESCE(move.promise_date >= %(date)s, FALSE) AS promised
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN account_move move ON move.id = aml.move_id
+                 WHERE aml.company_id = %(company)s
+                   AND account.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND NOT COALESCE(aml.reconciled, FALSE)
+                   AND aml.amount_residual != 0
+                   AND aml.partner_id IS NOT NULL
+                   %(partner_filter)s
+            ), credits AS (
+                SELECT partner_id, -SUM(amount_residual) AS credit
+                  FROM open_lines WHERE amount_residual < 0 GROUP BY partner_id
+            ), overdue AS (
+                SELECT l.*, COALESCE(c.credit, 0) AS credit,
+                       SUM(l.amount_residual) OVER (
+                           PARTITION BY l.partner_id ORDER BY l.date_maturity, l.id) AS running
+                  FROM open_lines l
+                  LEFT JOIN credits c ON c.partner_id = l.partner_id
+                 WHERE l.amount_residual > 0 AND l.date_maturity < %(date)s
+                   AND NOT l.disputed AND NOT l.promised
+            ), paused AS (
+                SELECT partner_id, BOOL_OR(disputed) AS disputed, BOOL_OR(promised) AS promised,
+                       SUM(amount_residual) AS paused_amount, MIN(date_maturity) AS paused_due
+                  FROM open_lines
+                 WHERE amount_residual > 0 AND date_maturity < %(date)s
+                   AND (disputed OR promised)
+                 GROUP BY partner_id
+            ), totals AS (
+                SELECT partner_id,
+                       SUM(amount_residual) - MAX(credit) AS amount,
+                       MIN(date_maturity) FILTER (WHERE running > credit) AS oldest_due,
+                       ARRAY_AGG(DISTINCT move_id) FILTER (WHERE running > credit) AS move_ids
+                  FROM overdue GROUP BY partner_id
+                HAVING SUM(amount_residual) > MAX(credit)
+            )
+            SELECT COALESCE(t.partner_id, p.partner_id), t.amount, t.oldest_due, t.move_ids,
+                   COALESCE(p.disputed, FALSE), COALESCE(p.promised, FALSE),
+                   COALESCE(p.paused_amount, 0), p.paused_due
+              FROM totals t FULL JOIN paused p ON p.partner_id = t.partner_id
+            """,
+            date=date, company=company.id, partner_filter=partner_filter,
+        ))
+        result = {}
+        rows = self.env.cr.fetchall()
+        for partner_id, amount, oldest_due, move_ids, disputed, promised, paused_amount, paused_due \
+                in rows:
+            result[partner_id] = {
+                "paused_amount": company.currency_id.round(paused_amount),
+                "paused_due": paused_due,
+                "amount": company.currency_id.round(amount or 0.0),
+                "oldest_due": oldest_due or date,
+                "move_ids": move_ids or [],
+                "paused": {
+                    name for name, flag in (("dispute", disputed), ("promise", promised)) if flag
+                },
+            }
+        return result
 
     @api.constrains("id_number", "is_subscriber", "company_id")
     def _check_id_number(self):
@@ -87,15 +244,75 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if any(vals.get("dunning_exempt") for vals in vals_list):
+            self._check_exemption_rights()
         for vals in vals_list:
             if vals.get("id_number"):
                 vals["id_number"] = normalize_id_number(vals["id_number"])
         return super().create(vals_list)
 
     def write(self, vals):
+        if EXEMPTION_FIELDS & vals.keys():
+            self._check_exemption_rights()
         if vals.get("id_number"):
             vals["id_number"] = normalize_id_number(vals["id_number"])
         return super().write(vals)
+
+    def _get_dunning_policy(self, company):
+        self.ensure_one()
+        return self.dunning_policy_id or company.dunning_policy_id
+
+    def _is_dunning_exempt(self, date):
+        self.ensure_one()
+        return self.dunning_exempt and (
+            not self.dunning_exempt_until or self.dunning_exempt_until >= date
+        )
+
+    def _fee_update_dunning_after_payment(self):
+        """Lower the dunning level of partners whose arrears a payment or credit note has
+        reduced, and reconnect the services suspended for arrears once no level they are at
+        still suspends. Runs as a system step of the payment, whoever registers it."""
+        partners = self.sudo().filtered("dunning_level_id")
+        if not partners:
+            return
+        today = fields.Date.context_today(self)
+        for company, company_partners in partners.grouped(
+            lambda partner: partner.dunning_level_id.company_id
+        ).items():
+            figures = self._get_overdue_data(today, company, company_partners.ids)
+            lowered = {}
+            for partner in company_partners:
+                levels = partner.dunning_level_id.policy_id.level_ids.sorted()
+                reached = levels._get_reached_level(*self._dunning_figures(figures, partner, today))
+                if partner.dunning_level_id._escalates_from(reached):
+                    lowered.setdefault(reached, self.sudo().browse())
+                    lowered[reached] |= partner
+            for level, level_partners in lowered.items():
+                level_partners.dunning_level_id = level
+                if not level._suspends():
+                    level_partners._fee_reconnect_arrears_services()
+
+    @api.model
+    def _dunning_figures(self, figures, partner, date):
+        overdue = figures.get(partner.id)
+        if not overdue or not overdue["amount"]:
+            return 0.0, 0
+        return overdue["amount"], (date - overdue["oldest_due"]).days
+
+    def _fee_reconnect_arrears_services(self):
+        services = self.env["fee.subscription"].sudo().search([
+            ("partner_id", "in", self.ids),
+            ("state", "=", "suspended"),
+            ("suspended_for_arrears", "=", True),
+        ])
+        if services:
+            services.action_reconnect()
+
+    def _check_exemption_rights(self):
+        if not self.env.su and not self.env.user.has_group("fee_collection.group_fee_manager"):
+            raise AccessError(self.env._(
+                "Only fee collection managers can exempt subscribers from dunning."
+            ))
 
     @api.onchange("area_id")
     def _onchange_area_id(self):

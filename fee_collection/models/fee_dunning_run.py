@@ -1,0 +1,508 @@
+import logging
+
+from psycopg2.errors import LockNotAvailable
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_date, format_amount
+
+_logger = logging.getLogger(__name__)
+
+
+class FeeDunningRun(models.Model):
+    """A dunning run (催缴批次) for one date: ``action_compute`` previews a line per subscriber
+    whose level changes, ``action_execute`` does what the levels say. Repeating it, restarting
+    it after a crash or running a second one for the same date does nothing more."""
+
+    _name = "fee.dunning.run"
+    _description = "Dunning Run"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("computed", "Previewed"), ("running", "In Progress"),
+         ("done", "Done")],
+        required=True, default="draft", tracking=True, copy=False,
+    )
+    line_ids = fields.One2many("fee.dunning.line", "run_id", string="Lines")
+    line_count = fields.Integer(compute="_compute_line_counts")
+    skipped_count = fields.Integer(compute="_compute_line_counts")
+
+    def _compute_line_counts(self):
+        counts = {
+            (run, state): count
+            for run, state, count in self.env["fee.dunning.line"]._read_group(
+                [("run_id", "in", self.ids)], ["run_id", "state"], ["__count"]
+            )
+        }
+        for run in self:
+            run.line_count = sum(
+                counts.get((run, state), 0) for state in ("draft", "done", "skipped")
+            )
+            run.skipped_count = counts.get((run, "skipped"), 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("fee.dunning.run") or "/"
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_compute(self):
+        for run in self:
+            run._lock_company()
+            run._check_date_after_last_run()
+            if run.state in ("running", "done"):
+                raise UserError(self.env._(
+                    "Run %(run)s has already been executed: start a new run.", run=run.name
+                ))
+            run.line_ids.filtered(lambda line: line.state == "draft").unlink()
+            run.line_ids.filtered(lambda line: line.state == "skipped").unlink()
+            self.env["fee.dunning.line"].create(run._prepare_line_vals_list())
+            run.state = "computed"
+        return True
+
+    def action_execute(self):
+        for run in self:
+            if run.state == "draft":
+                run.action_compute()
+            while run._execute_next_batch():
+                pass
+        return True
+
+    def action_view_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "fee_collection.fee_dunning_line_action"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        action["context"] = {"search_default_groupby_level": 1}
+        return action
+
+    @api.model
+    def _cron_run_dunning(self, batch_size=1000):
+        """Daily: compute today's run per company, then execute it a batch at a time; the
+        scheduler commits after each call and calls again while lines remain."""
+        today = fields.Date.context_today(self)
+        companies = self.env["res.company"].search([("dunning_policy_id", "!=", False)])
+        done = remaining = 0
+        for company in companies:
+            runs = self.with_company(company)
+            run = runs.search([("company_id", "=", company.id), ("date", "=", today)], limit=1)
+            if not run:
+                run = runs.create({"date": today, "company_id": company.id})
+            if run.state == "draft":
+                run.action_compute()
+            if run.state in ("computed", "running"):
+                done += run._execute_next_batch(batch_size)
+                remaining += self.env["fee.dunning.line"].search_count(
+                    [("run_id", "=", run.id), ("state", "=", "draft")]
+                )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    # ------------------------------------------------------------------
+    # Steps
+    # ------------------------------------------------------------------
+
+    def _lock_company(self):
+        """Refuse a second run working for the same company at the same time."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                    self.company_id.id,
+                ))
+        except LockNotAvailable:
+            raise UserError(self.env._(
+                "Another dunning run is working for %(company)s right now: try again when it "
+                "has finished.",
+                company=self.company_id.name,
+            )) from None
+
+    def _check_date_after_last_run(self):
+        last = self.search([
+            ("company_id", "=", self.company_id.id),
+            ("state", "in", ("running", "done")),
+            ("id", "!=", self.id),
+        ], order="date desc", limit=1)
+        if last and self.date < last.date:
+            raise UserError(self.env._(
+                "Dunning already ran on %(last)s (%(run)s): a run cannot go back to "
+                "%(date)s.",
+                last=format_date(self.env, last.date), run=last.name,
+                date=format_date(self.env, self.date),
+            ))
+
+    def _get_candidate_partners(self, figures):
+        """Partners with something overdue, or at a level that may have to drop."""
+        leveled = self.env["res.partner"].search([
+            ("dunning_level_id.company_id", "=", self.company_id.id),
+        ])
+        return leveled | self.env["res.partner"].browse(figures)
+
+    def _prepare_line_vals_list(self):
+        self.ensure_one()
+        Partner = self.env["res.partner"]
+        figures = Partner._get_overdue_data(self.date, self.company_id)
+        vals_list = []
+        for partner in self._get_candidate_partners(figures):
+            policy = partner._get_dunning_policy(self.company_id)
+            if not policy:
+                continue
+            levels = policy.level_ids.sorted()
+            current = partner.dunning_level_id
+            amount, days = Partner._dunning_figures(figures, partner, self.date)
+            step = self._get_next_step(levels, current, levels._get_reached_level(amount, days))
+            overdue = figures.get(partner.id, {})
+            vals = {
+                "run_id": self.id,
+                "partner_id": partner.id,
+                "amount_due": amount,
+                "days_overdue": days,
+                "previous_level_id": current.id,
+                "level_id": step.id,
+                "invoice_ids": [Command.set(overdue.get("move_ids", []))],
+            }
+            if step != current:
+                if step._escalates_from(current) and partner._is_dunning_exempt(self.date):
+                    vals_list.append(self._skip_vals(vals, self.env._(
+                        "Exempt from dunning: %(reason)s", reason=partner.dunning_exempt_reason or "-",
+                    )))
+                else:
+                    vals_list.append(vals)
+                continue
+            paused_step = self._get_paused_step(levels, current, overdue, amount, days)
+            if paused_step:
+                vals_list.append(self._skip_vals(
+                    {**vals, "level_id": paused_step.id}, self._paused_reason(overdue)
+                ))
+        return vals_list
+
+    @api.model
+    def _get_next_step(self, levels, current, reached):
+        """One level up at most per run; straight down to the level reached otherwise."""
+        if not reached._escalates_from(current):
+            return reached
+        return levels[current._rank() + 1]
+
+    def _get_paused_step(self, levels, current, overdue, amount, days):
+        """The step that invoices paused by a dispute or a promise are holding back."""
+        if not overdue.get("paused"):
+            return levels.browse()
+        paused_days = (self.date - overdue["paused_due"]).days if overdue["paused_due"] else 0
+        reached = levels._get_reached_level(
+            amount + overdue["paused_amount"], max(days, paused_days)
+        )
+        step = self._get_next_step(levels, current, reached)
+        return step if step._escalates_from(current) else levels.browse()
+
+    def _paused_reason(self, overdue):
+        reasons = []
+        if "promise" in overdue["paused"]:
+            reasons.append(self.env._("promise to pay not yet due"))
+        if "dispute" in overdue["paused"]:
+            reasons.append(self.env._("invoice in dispute"))
+        return self.env._("Paused: %(reasons)s", reasons=", ".join(reasons))
+
+    @api.model
+    def _skip_vals(self, vals, reason):
+        return {**vals, "state": "skipped", "skip_reason": reason}
+
+    def _execute_next_batch(self, batch_size=1000):
+        """Execute the next batch of preview lines; returns how many were handled."""
+        self.ensure_one()
+        self._lock_company()
+        lines = self.env["fee.dunning.line"].search(
+            [("run_id", "=", self.id), ("state", "=", "draft")], order="id", limit=batch_size,
+        )
+        if not lines:
+            self.state = "done"
+            return 0
+        self.state = "running"
+        lines._execute()
+        return len(lines)
+
+
+class FeeDunningLine(models.Model):
+    _name = "fee.dunning.line"
+    _description = "Dunning Line"
+    _order = "run_id desc, id"
+    _check_company_auto = True
+
+    run_id = fields.Many2one("fee.dunning.run", required=True, index=True, ondelete="cascade")
+    date = fields.Date(related="run_id.date", store=True)
+    company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one("res.partner", string="Subscriber", required=True, index=True)
+    invoice_ids = fields.Many2many(
+        "account.move", "fee_dunning_line_account_move_rel", "line_id", "move_id",
+        string="Overdue Invoices",
+    )
+    amount_due = fields.Monetary(string="Overdue")
+    days_overdue = fields.Integer()
+    previous_level_id = fields.Many2one("fee.dunning.level", string="From Level")
+    level_id = fields.Many2one("fee.dunning.level", string="To Level")
+    state = fields.Selection(
+        [("draft", "To Do"), ("done", "Done"), ("skipped", "Skipped")],
+        required=True, default="draft", index=True,
+    )
+    skip_reason = fields.Char()
+    action_ids = fields.One2many("fee.dunning.action", "line_id", string="Actions")
+    order_ids = fields.One2many("fee.collection.order", "dunning_line_id", string="Orders")
+    late_fee_move_id = fields.Many2one("account.move", string="Charges Invoice", readonly=True)
+    call_script = fields.Html(related="level_id.call_script")
+    letter_body = fields.Html(related="level_id.letter_body")
+
+    def _execute(self):
+        """Do what each line's level says, after checking the subscriber's balance again."""
+        run = self.run_id
+        figures = self.env["res.partner"]._get_overdue_data(
+            run.date, run.company_id, self.partner_id.ids
+        )
+        to_do = self.browse()
+        for line in self:
+            reason = line._get_stale_reason(figures)
+            if reason:
+                line.write({"state": "skipped", "skip_reason": reason})
+            else:
+                to_do |= line
+        actions = []
+        for level, level_lines in to_do.grouped("level_id").items():
+            escalating = level_lines.filtered(
+                lambda line: line.level_id._escalates_from(line.previous_level_id)
+            )
+            if escalating:
+                actions += escalating._perform_level_actions(level)
+            level_lines.partner_id.sudo().dunning_level_id = level
+            if level_lines != escalating and not level._suspends():
+                (level_lines - escalating).partner_id._fee_reconnect_arrears_services()
+            level_lines.invoice_ids.write(
+                {"dunning_level_id": level.id, "last_dunning_date": run.date}
+            )
+        self.env["fee.dunning.action"].create(actions)
+        to_do.state = "done"
+
+    def _get_stale_reason(self, figures):
+        """Why the preview no longer holds: the subscriber paid, or the level moved."""
+        self.ensure_one()
+        if self.partner_id.dunning_level_id != self.previous_level_id:
+            return self.env._("Level changed since the preview.")
+        amount, days = self.env["res.partner"]._dunning_figures(
+            figures, self.partner_id, self.run_id.date
+        )
+        if self.level_id._escalates_from(self.previous_level_id):
+            reached = self.level_id.policy_id.level_ids.sorted()._get_reached_level(amount, days)
+            if self.level_id._escalates_from(reached):
+                return self.env._(
+                    "Paid since the preview: %(amount)s now overdue.",
+                    amount=format_amount(self.env, amount, self.currency_id),
+                )
+        return False
+
+    # ------------------------------------------------------------------
+    # Level actions: each returns the values of the fee.dunning.action records
+    # ------------------------------------------------------------------
+
+    def _perform_level_actions(self, level):
+        actions = []
+        if level.send_sms:
+            actions += self._send_sms(level)
+        if level.send_email:
+            actions += self._send_email(level)
+        if level.send_letter:
+            actions += [self._action_vals(line, "letter", "done", self.env._("Letter ready to print."))
+                        for line in self]
+        if level.order_type != "none":
+            actions += self._create_orders(level)
+        if level.fee_amount or level.apply_late_fee:
+            actions += self._charge_fees(level)
+        if level.suspend_service:
+            actions += self._change_services(level, "suspend")
+        if level.disconnect_service:
+            actions += self._change_services(level, "disconnect")
+        return actions
+
+    @api.model
+    def _action_vals(self, line, action_type, state, note):
+        return {"line_id": line.id, "action_type": action_type, "state": state, "note": note}
+
+    def _send_sms(self, level):
+        bodies = level.sms_template_id._render_field("body", self.ids, compute_lang=True)
+        sms_vals, actions = [], []
+        for line in self:
+            number = line.partner_id.mobile or line.partner_id.phone
+            if not number:
+                actions.append(self._action_vals(
+                    line, "sms", "failed", self.env._("No mobile or phone number.")
+                ))
+                continue
+            sms_vals.append({
+                "number": number, "body": bodies[line.id], "partner_id": line.partner_id.id,
+                "state": "outgoing",
+            })
+            actions.append(self._action_vals(
+                line, "sms", "done", self.env._("SMS queued to %(number)s.", number=number)
+            ))
+        self.env["sms.sms"].sudo().create(sms_vals)
+        return actions
+
+    def _send_email(self, level):
+        actions = []
+        with_email = self.filtered(lambda line: line.partner_id.email)
+        for line in self - with_email:
+            actions.append(self._action_vals(
+                line, "email", "failed", self.env._("No e-mail address.")
+            ))
+        if with_email:
+            level.mail_template_id.send_mail_batch(with_email.ids)
+            actions += [
+                self._action_vals(line, "email", "done", self.env._(
+                    "E-mail queued to %(email)s.", email=line.partner_id.email,
+                ))
+                for line in with_email
+            ]
+        return actions
+
+    def _create_orders(self, level):
+        open_orders = self.env["fee.collection.order"]._read_group(
+            [("partner_id", "in", self.partner_id.ids), ("state", "=", "open"),
+             ("order_type", "=", level.order_type)],
+            ["partner_id"],
+        )
+        busy = {partner for (partner,) in open_orders}
+        order_vals, actions = [], []
+        for line in self:
+            if line.partner_id in busy:
+                actions.append(self._action_vals(
+                    line, "order", "skipped", self.env._("An open order of this kind exists.")
+                ))
+                continue
+            partner = line.partner_id
+            order_vals.append({
+                "partner_id": partner.id,
+                "company_id": line.company_id.id,
+                "collector_id": (partner.collector_id or partner.area_id.collector_ids[:1]).id,
+                "order_type": level.order_type,
+                "amount_due": line.amount_due,
+                "level_id": level.id,
+                "dunning_line_id": line.id,
+                "date": line.run_id.date,
+            })
+        orders = self.env["fee.collection.order"].sudo().create(order_vals)
+        actions += [
+            self._action_vals(order.dunning_line_id, "order", "done", self.env._(
+                "Order %(order)s created.", order=order.name,
+            ))
+            for order in orders
+        ]
+        return actions
+
+    def _change_services(self, level, change):
+        states = {"suspend": ["active"], "disconnect": ["active", "suspended"]}[change]
+        services = self.env["fee.subscription"].sudo().search([
+            ("partner_id", "in", self.partner_id.ids), ("state", "in", states),
+        ])
+        reason = self.env._("Arrears (dunning level %(level)s)", level=level.name)
+        if change == "suspend" and services:
+            services.action_suspend(reason=reason, for_arrears=True)
+        elif services:
+            services.action_disconnect()
+        by_partner = services.grouped("partner_id")
+        label = {"suspend": self.env._("suspended"), "disconnect": self.env._("disconnected")}
+        return [
+            self._action_vals(line, change, "done", self.env._(
+                "%(count)s service(s) %(what)s.",
+                count=len(by_partner[line.partner_id]), what=label[change],
+            )) if line.partner_id in by_partner else
+            self._action_vals(line, change, "skipped", self.env._("No service to change."))
+            for line in self
+        ]
+
+    def _charge_fees(self, level):
+        """One invoice per subscriber with the level's fixed fee and the late fee accrued
+        on each overdue invoice since it was last charged."""
+        company = self.run_id.company_id
+        date = self.run_id.date
+        actions, invoice_vals, charged_lines = [], [], self.browse()
+        for line in self:
+            line_commands = []
+            if level.fee_amount and company.dunning_fee_product_id:
+                line_commands.append(Command.create({
+                    "product_id": company.dunning_fee_product_id.id,
+                    "name": self.env._("Dunning fee (%(level)s)", level=level.name),
+                    "price_unit": level.fee_amount,
+                }))
+            if level.apply_late_fee and company.late_fee_product_id:
+                for invoice in line.invoice_ids:
+                    increase = company.currency_id.round(
+                        invoice._get_late_fee_accrued(date) - invoice.late_fee_charged
+                    )
+                    if increase > 0:
+                        line_commands.append(Command.create({
+                            "product_id": company.late_fee_product_id.id,
+                            "name": self.env._(
+                                "Late fee on %(invoice)s, due %(due)s",
+                                invoice=invoice.name,
+                                due=format_date(self.env, invoice.invoice_date_due),
+                            ),
+                            "price_unit": increase,
+                            "late_fee_source_move_id": invoice.id,
+                        }))
+            if (level.fee_amount and not company.dunning_fee_product_id) or (
+                    level.apply_late_fee and not company.late_fee_product_id):
+                actions.append(self._action_vals(line, "fee", "failed", self.env._(
+                    "No late fee or dunning fee item in the settings."
+                )))
+            if not line_commands:
+                continue
+            charged_lines |= line
+            invoice_vals.append({
+                "move_type": "out_invoice",
+                "partner_id": line.partner_id.id,
+                "invoice_date": date,
+                "company_id": company.id,
+                "fee_charge_type": "late_fee" if level.apply_late_fee else "dunning_fee",
+                "invoice_line_ids": line_commands,
+            })
+        invoices = self.env["account.move"].sudo().with_company(company).create(invoice_vals)
+        invoices.action_post()
+        for line, invoice in zip(charged_lines, invoices, strict=True):
+            line.late_fee_move_id = invoice
+            actions.append(self._action_vals(line, "fee", "done", self.env._(
+                "Charged %(amount)s on %(invoice)s.",
+                amount=format_amount(self.env, invoice.amount_total, invoice.currency_id),
+                invoice=invoice.name,
+            )))
+        return actions
+
+
+class FeeDunningAction(models.Model):
+    """What a dunning line did, one record per action, with its outcome."""
+
+    _name = "fee.dunning.action"
+    _description = "Dunning Action"
+    _order = "line_id, id"
+
+    line_id = fields.Many2one("fee.dunning.line", required=True, index=True, ondelete="cascade")
+    partner_id = fields.Many2one(related="line_id.partner_id", store=True)
+    date = fields.Date(related="line_id.date", store=True)
+    action_type = fields.Selection(
+        [("sms", "SMS"), ("email", "E-mail"), ("letter", "Letter"), ("order", "Collection Order"),
+         ("fee", "Fees"), ("suspend", "Suspension"), ("disconnect", "Disconnection")],
+        required=True,
+    )
+    state = fields.Selection(
+        [("done", "Done"), ("failed", "Failed"), ("skipped", "Skipped")], required=True
+    )
+    note = fields.Char()

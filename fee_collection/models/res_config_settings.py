@@ -1,0 +1,22 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    fee_dunning_policy_id = fields.Many2one(
+        related="company_id.dunning_policy_id", readonly=False
+    )
+    late_fee_daily_rate = fields.Float(
+        related="company_id.late_fee_daily_rate", readonly=False, digits=(16, 6)
+    )
+    late_fee_grace_days = fields.Integer(related="company_id.late_fee_grace_days", readonly=False)
+    late_fee_cap_ratio = fields.Float(
+        related="company_id.late_fee_cap_ratio", readonly=False, digits=(16, 4)
+    )
+    late_fee_product_id = fields.Many2one(
+        related="company_id.late_fee_product_id", readonly=False
+    )
+    dunning_fee_product_id = fields.Many2one(
+        related="company_id.dunning_fee_product_id", readonly=False
+    )
