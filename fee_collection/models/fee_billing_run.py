@@ -1,12 +1,8 @@
-import logging
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
-
-_logger = logging.getLogger(__name__)
 
 MAX_RUN_DATE_DISTANCE = relativedelta(years=1)
 

@@ -123,6 +123,10 @@ class FeeDunningLevel(models.Model):
     def _escalates_from(self, previous):
         return self._rank() > previous._rank()
 
+    @api.constrains("sequence", "days_overdue", "policy_id")
+    def _check_policy_days(self):
+        self.policy_id._check_level_days()
+
     @api.constrains("min_amount", "fee_amount", "days_overdue")
     def _check_amounts(self):
         for level in self:

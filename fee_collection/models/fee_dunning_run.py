@@ -1,12 +1,8 @@
-import logging
-
-from psycopg2.errors import LockNotAvailable
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, format_amount
 
-_logger = logging.getLogger(__name__)
+DUNNING_LOCK_KEY = 0x46454544  # advisory lock namespace of dunning runs, per company
 
 
 class FeeDunningRun(models.Model):
@@ -115,20 +111,18 @@ class FeeDunningRun(models.Model):
     # ------------------------------------------------------------------
 
     def _lock_company(self):
-        """Refuse a second run working for the same company at the same time."""
+        """Refuse a second run working for the same company at the same time (a lock held
+        until the end of the current transaction, i.e. of the current batch)."""
         self.ensure_one()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL(
-                    "SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE NOWAIT",
-                    self.company_id.id,
-                ))
-        except LockNotAvailable:
+        self.env.cr.execute(SQL(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", DUNNING_LOCK_KEY, self.company_id.id
+        ))
+        if not self.env.cr.fetchone()[0]:
             raise UserError(self.env._(
                 "Another dunning run is working for %(company)s right now: try again when it "
                 "has finished.",
                 company=self.company_id.name,
-            )) from None
+            ))
 
     def _check_date_after_last_run(self):
         last = self.search([
