@@ -1,3 +1,1 @@
-from . import models
-from . import tools
-from . import wizard
+from . import models, tools, wizard

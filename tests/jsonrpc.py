@@ -13,11 +13,15 @@ class RpcError(Exception):
 
 def call(url, service, method, *args):
     payload = {
-        "jsonrpc": "2.0", "method": "call", "id": next(_ids),
+        "jsonrpc": "2.0",
+        "method": "call",
+        "id": next(_ids),
         "params": {"service": service, "method": method, "args": args},
     }
     request = urllib.request.Request(
-        f"{url}/jsonrpc", json.dumps(payload).encode(), {"Content-Type": "application/json"},
+        f"{url}/jsonrpc",
+        json.dumps(payload).encode(),
+        {"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=120) as response:
         body = json.loads(response.read())
@@ -34,10 +38,24 @@ class Session:
             raise RpcError(f"login refused for {login}")
 
     def __call__(self, model, method, *args, **kwargs):
-        return call(self.url, "object", "execute_kw", self.db, self.uid, self.password,
-                    model, method, list(args), kwargs)
+        return call(
+            self.url,
+            "object",
+            "execute_kw",
+            self.db,
+            self.uid,
+            self.password,
+            model,
+            method,
+            list(args),
+            kwargs,
+        )
 
     def ref(self, xmlid):
         module, name = xmlid.split(".")
-        return self("ir.model.data", "search_read",
-                    [("module", "=", module), ("name", "=", name)], ["res_id"])[0]["res_id"]
+        return self(
+            "ir.model.data",
+            "search_read",
+            [("module", "=", module), ("name", "=", name)],
+            ["res_id"],
+        )[0]["res_id"]

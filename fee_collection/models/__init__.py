@@ -1,14 +1,16 @@
-from . import fee_area
-from . import product_template
-from . import res_company
-from . import res_config_settings
-from . import fee_dunning_policy
-from . import fee_arrears_reason
-from . import res_partner
-from . import fee_subscription
-from . import fee_billing_run
-from . import fee_collection_order
-from . import fee_dunning_run
-from . import account_move
-from . import account_move_line
-from . import account_partial_reconcile
+from . import (
+    account_move,
+    account_move_line,
+    account_partial_reconcile,
+    fee_area,
+    fee_arrears_reason,
+    fee_billing_run,
+    fee_collection_order,
+    fee_dunning_policy,
+    fee_dunning_run,
+    fee_subscription,
+    product_template,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

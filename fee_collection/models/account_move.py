@@ -6,39 +6,62 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     fee_billing_run_id = fields.Many2one(
-        "fee.billing.run", string="Billing Run", index="btree_not_null", copy=False, readonly=True,
+        "fee.billing.run",
+        string="Billing Run",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
     )
     fee_charge_type = fields.Selection(
-        [("late_fee", "Late Fee"), ("dunning_fee", "Dunning Fee")], copy=False, readonly=True,
+        [("late_fee", "Late Fee"), ("dunning_fee", "Dunning Fee")],
+        copy=False,
+        readonly=True,
         help="Set on the invoices that dunning bills by itself; they accrue no late fee.",
     )
 
     # Dunning
     dunning_level_id = fields.Many2one(
-        "fee.dunning.level", string="Dunning Level", copy=False, readonly=True, tracking=True,
+        "fee.dunning.level",
+        copy=False,
+        readonly=True,
+        tracking=True,
     )
     last_dunning_date = fields.Date(copy=False, readonly=True)
     dunning_line_ids = fields.Many2many(
-        "fee.dunning.line", "fee_dunning_line_account_move_rel", "move_id", "line_id",
-        string="Dunning History", copy=False, readonly=True,
+        "fee.dunning.line",
+        "fee_dunning_line_account_move_rel",
+        "move_id",
+        "line_id",
+        string="Dunning History",
+        copy=False,
+        readonly=True,
     )
     promise_date = fields.Date(
-        string="Promised Payment Date", copy=False, tracking=True,
+        string="Promised Payment Date",
+        copy=False,
+        tracking=True,
         help="The subscriber promised to pay by this date (预约缴费): dunning waits until then.",
     )
     dispute_state = fields.Selection(
         [("none", "No Dispute"), ("disputed", "Disputed"), ("resolved", "Resolved")],
-        default="none", copy=False, tracking=True,
+        default="none",
+        copy=False,
+        tracking=True,
         help="A disputed invoice (争议欠费) is not dunned until the dispute is resolved.",
     )
     dispute_note = fields.Text(copy=False)
 
     # Late fees (滞纳金)
     late_fee_line_ids = fields.One2many(
-        "account.move.line", "late_fee_source_move_id", string="Late Fee Lines", readonly=True
+        "account.move.line",
+        "late_fee_source_move_id",
+        string="Late Fee Lines",
+        readonly=True,
     )
     late_fee_charged = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_late_fee_charged", store=True,
+        currency_field="company_currency_id",
+        compute="_compute_late_fee_charged",
+        store=True,
         help="Late fee billed for this invoice, net of waivers.",
     )
     late_fee_waived = fields.Boolean(copy=False, readonly=True, tracking=True)
@@ -47,7 +70,9 @@ class AccountMove(models.Model):
     @api.depends("late_fee_line_ids.balance", "late_fee_line_ids.parent_state")
     def _compute_late_fee_charged(self):
         for move in self:
-            posted = move.late_fee_line_ids.filtered(lambda line: line.parent_state == "posted")
+            posted = move.late_fee_line_ids.filtered(
+                lambda line: line.parent_state == "posted"
+            )
             move.late_fee_charged = -sum(posted.mapped("balance"))
 
     def _get_late_fee_accrued(self, date):
@@ -64,14 +89,20 @@ class AccountMove(models.Model):
         return company.currency_id.round(max(min(accrued, cap), 0.0))
 
     def action_dispute(self):
-        self.filtered(lambda move: move.dispute_state != "disputed").dispute_state = "disputed"
+        self.filtered(
+            lambda move: move.dispute_state != "disputed"
+        ).dispute_state = "disputed"
 
     def action_resolve_dispute(self):
-        self.filtered(lambda move: move.dispute_state == "disputed").dispute_state = "resolved"
+        self.filtered(
+            lambda move: move.dispute_state == "disputed"
+        ).dispute_state = "resolved"
 
     def action_open_late_fee_waive(self):
         if not self.env.user.has_group("fee_collection.group_fee_manager"):
-            raise UserError(self.env._("Only fee collection managers can waive late fees."))
+            raise UserError(
+                self.env._("Only fee collection managers can waive late fees.")
+            )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Waive Late Fee"),
@@ -84,8 +115,9 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         # A credit note or payment posted for a subscriber may clear arrears at once.
-        credits = posted.filtered(lambda move: not move.is_sale_document()
-                                  or move.move_type == "out_refund")
+        credits = posted.filtered(
+            lambda move: not move.is_sale_document() or move.move_type == "out_refund"
+        )
         if credits:
             credits.partner_id.commercial_partner_id._fee_update_dunning_after_payment()
         return posted

@@ -5,18 +5,24 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     subscription_id = fields.Many2one(
-        "fee.subscription", string="Subscriber Service", index="btree_not_null", copy=False,
+        "fee.subscription",
+        string="Subscriber Service",
+        index="btree_not_null",
+        copy=False,
         ondelete="restrict",
     )
     period_start = fields.Date(copy=False)
     period_end = fields.Date(copy=False)
     late_fee_source_move_id = fields.Many2one(
-        "account.move", string="Late Fee For", index="btree_not_null", copy=False,
+        "account.move",
+        string="Late Fee For",
+        index="btree_not_null",
+        copy=False,
         ondelete="set null",
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # A service period is billed once, whatever happens to runs running side by side or
         # restarted after a crash: the database refuses a second line for it.
         self.env.cr.execute("""
@@ -24,6 +30,7 @@ class AccountMoveLine(models.Model):
                 ON account_move_line (subscription_id, period_start)
              WHERE subscription_id IS NOT NULL
         """)
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_free_billed_periods(self):
@@ -33,7 +40,9 @@ class AccountMoveLine(models.Model):
         earliest = {}
         for line in lines:
             start = earliest.get(line.subscription_id)
-            earliest[line.subscription_id] = min(start, line.period_start) if start else line.period_start
+            earliest[line.subscription_id] = (
+                min(start, line.period_start) if start else line.period_start
+            )
         for subscription, start in earliest.items():
             if subscription.next_bill_date and subscription.next_bill_date > start:
                 subscription.next_bill_date = start

@@ -15,7 +15,9 @@ class FeeArea(models.Model):
     # Identity
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True)
-    complete_name = fields.Char(compute="_compute_complete_name", recursive=True, store=True)
+    complete_name = fields.Char(
+        compute="_compute_complete_name", recursive=True, store=True
+    )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -23,24 +25,35 @@ class FeeArea(models.Model):
 
     # Tree
     parent_id = fields.Many2one(
-        "fee.area", string="Branch / Parent Area", index=True, ondelete="restrict",
+        "fee.area",
+        string="Branch / Parent Area",
+        index=True,
+        ondelete="restrict",
         check_company=True,
     )
     parent_path = fields.Char(index=True)
     child_ids = fields.One2many("fee.area", "parent_id", string="Sub-areas")
     branch_id = fields.Many2one(
-        "fee.area", compute="_compute_branch_id", store=True, recursive=True,
+        "fee.area",
+        compute="_compute_branch_id",
+        store=True,
+        recursive=True,
         help="Top-level area (branch) this area belongs to.",
     )
 
     # People
     collector_ids = fields.Many2many(
-        "res.users", string="Collectors",
+        "res.users",
+        string="Collectors",
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
 
     _sql_constraints = [
-        ("code_company_uniq", "unique(code, company_id)", "The area code must be unique per company."),
+        (
+            "code_company_uniq",
+            "unique(code, company_id)",
+            "The area code must be unique per company.",
+        ),
     ]
 
     @api.depends("name", "parent_id.complete_name")

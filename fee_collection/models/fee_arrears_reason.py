@@ -13,4 +13,6 @@ class FeeArrearsReason(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
 
-    _sql_constraints = [("code_uniq", "unique(code)", "The reason code must be unique.")]
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "The reason code must be unique.")
+    ]

@@ -20,7 +20,9 @@ class FeeBillingRun(models.Model):
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
     date = fields.Date(
-        required=True, default=fields.Date.context_today, tracking=True,
+        required=True,
+        default=fields.Date.context_today,
+        tracking=True,
         help="Every service period starting on or before this date is billed.",
     )
     company_id = fields.Many2one(
@@ -28,24 +30,35 @@ class FeeBillingRun(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     journal_id = fields.Many2one(
-        "account.journal", required=True, check_company=True,
+        "account.journal",
+        required=True,
+        check_company=True,
         domain="[('type', '=', 'sale')]",
         default=lambda self: self._default_journal_id(),
     )
     state = fields.Selection(
         [("draft", "Draft"), ("running", "In Progress"), ("done", "Done")],
-        required=True, default="draft", tracking=True, copy=False,
+        required=True,
+        default="draft",
+        tracking=True,
+        copy=False,
     )
-    invoice_ids = fields.One2many("account.move", "fee_billing_run_id", string="Invoices")
+    invoice_ids = fields.One2many(
+        "account.move", "fee_billing_run_id", string="Invoices"
+    )
     invoice_count = fields.Integer(compute="_compute_invoice_stats")
-    amount_total = fields.Monetary(string="Amount Billed", compute="_compute_invoice_stats")
+    amount_total = fields.Monetary(
+        string="Amount Billed", compute="_compute_invoice_stats"
+    )
     issue_ids = fields.One2many("fee.billing.run.issue", "run_id", string="Not Billed")
     issue_count = fields.Integer(compute="_compute_issue_count")
 
     def _default_journal_id(self):
         return self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(self.env.company),
-             ("type", "=", "sale")],
+            [
+                *self.env["account.journal"]._check_company_domain(self.env.company),
+                ("type", "=", "sale"),
+            ],
             limit=1,
         )
 
@@ -54,16 +67,21 @@ class FeeBillingRun(models.Model):
             run: (count, total)
             for run, count, total in self.env["account.move"]._read_group(
                 [("fee_billing_run_id", "in", self.ids)],
-                ["fee_billing_run_id"], ["__count", "amount_total_signed:sum"],
+                ["fee_billing_run_id"],
+                ["__count", "amount_total_signed:sum"],
             )
         }
         for run in self:
             run.invoice_count, run.amount_total = stats.get(run, (0, 0.0))
 
     def _compute_issue_count(self):
-        counts = dict(self.env["fee.billing.run.issue"]._read_group(
-            [("run_id", "in", self.ids)], ["run_id"], ["__count"],
-        ))
+        counts = dict(
+            self.env["fee.billing.run.issue"]._read_group(
+                [("run_id", "in", self.ids)],
+                ["run_id"],
+                ["__count"],
+            )
+        )
         for run in self:
             run.issue_count = counts.get(run, 0)
 
@@ -71,33 +89,47 @@ class FeeBillingRun(models.Model):
     def _check_date(self):
         today = fields.Date.context_today(self)
         for run in self:
-            if not today - MAX_RUN_DATE_DISTANCE < run.date < today + MAX_RUN_DATE_DISTANCE:
-                raise ValidationError(self.env._(
-                    "The billing date %(date)s is more than a year away from today: check the "
-                    "date.",
-                    date=format_date(self.env, run.date),
-                ))
+            if (
+                not today - MAX_RUN_DATE_DISTANCE
+                < run.date
+                < today + MAX_RUN_DATE_DISTANCE
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The billing date %(date)s is more than a year away from today: check the "
+                        "date.",
+                        date=format_date(self.env, run.date),
+                    )
+                )
             lock_date = run.company_id._get_user_fiscal_lock_date(run.journal_id)
             if run.date <= lock_date:
-                raise ValidationError(self.env._(
-                    "The billing date %(date)s falls in a locked period (locked up to "
-                    "%(lock)s).",
-                    date=format_date(self.env, run.date), lock=format_date(self.env, lock_date),
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "The billing date %(date)s falls in a locked period (locked up to "
+                        "%(lock)s).",
+                        date=format_date(self.env, run.date),
+                        lock=format_date(self.env, lock_date),
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].with_company(
-                    vals.get("company_id") or self.env.company.id
-                ).next_by_code("fee.billing.run") or "/"
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(vals.get("company_id") or self.env.company.id)
+                    .next_by_code("fee.billing.run")
+                    or "/"
+                )
         return super().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
         if self.invoice_ids:
-            raise UserError(self.env._("A billing run that created invoices cannot be deleted."))
+            raise UserError(
+                self.env._("A billing run that created invoices cannot be deleted.")
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -132,9 +164,15 @@ class FeeBillingRun(models.Model):
         done = remaining = 0
         for (company,) in due_companies:
             run = self.with_company(company).search(
-                [("company_id", "=", company.id), ("date", "=", today), ("state", "!=", "done")],
+                [
+                    ("company_id", "=", company.id),
+                    ("date", "=", today),
+                    ("state", "!=", "done"),
+                ],
                 limit=1,
-            ) or self.with_company(company).create({"date": today, "company_id": company.id})
+            ) or self.with_company(company).create(
+                {"date": today, "company_id": company.id}
+            )
             done += run._bill_next_batch(batch_size)
             left = Subscription.search_count(run._get_due_domain())
             remaining += left
@@ -161,8 +199,9 @@ class FeeBillingRun(models.Model):
         Subscription = self.env["fee.subscription"]
         Subscription.flush_model()
         due = Subscription._search(self._get_due_domain())
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT id FROM fee_subscription
              WHERE id IN %(due)s
                AND partner_id IN (
@@ -171,8 +210,10 @@ class FeeBillingRun(models.Model):
              ORDER BY partner_id, id
                FOR UPDATE SKIP LOCKED
             """,
-            due=due.subselect(), limit=batch_size,
-        ))
+                due=due.subselect(),
+                limit=batch_size,
+            )
+        )
         subscriptions = Subscription.browse(row[0] for row in self.env.cr.fetchall())
         # Another run may have billed them between our search and our lock.
         subscriptions.invalidate_recordset(["next_bill_date", "state"])
@@ -193,34 +234,50 @@ class FeeBillingRun(models.Model):
         billed = self._get_billed_periods(subscriptions)
         issues = []
         invoice_vals_list = []
-        for partner, partner_subscriptions in subscriptions.grouped("partner_id").items():
+        for partner, partner_subscriptions in subscriptions.grouped(
+            "partner_id"
+        ).items():
             line_commands = []
             for subscription in partner_subscriptions:
-                reason = self._get_skip_reason(subscription, prices.get(subscription, 0.0))
+                reason = self._get_skip_reason(
+                    subscription, prices.get(subscription, 0.0)
+                )
                 if reason:
-                    issues.append({"subscription_id": subscription.id, "reason": reason})
+                    issues.append(
+                        {"subscription_id": subscription.id, "reason": reason}
+                    )
                     continue
                 line_commands += [
-                    Command.create(self._prepare_invoice_line_vals(
-                        subscription, start, end, prices[subscription]
-                    ))
+                    Command.create(
+                        self._prepare_invoice_line_vals(
+                            subscription, start, end, prices[subscription]
+                        )
+                    )
                     for start, end in subscription._get_due_periods(self.date)
                     if (subscription, start) not in billed
                 ]
             if line_commands:
-                invoice_vals_list.append(self._prepare_invoice_vals(partner, line_commands))
+                invoice_vals_list.append(
+                    self._prepare_invoice_vals(partner, line_commands)
+                )
         issues += self._create_invoices(invoice_vals_list)
-        self.env["fee.billing.run.issue"].create([{**vals, "run_id": self.id} for vals in issues])
+        self.env["fee.billing.run.issue"].create(
+            [{**vals, "run_id": self.id} for vals in issues]
+        )
         self._advance_next_bill_dates(subscriptions)
 
     def _get_billed_periods(self, subscriptions):
         """{(service, period start)} already billed from the services' next bill dates on:
         periods after a hole left by a deleted invoice."""
-        return set(self.env["account.move.line"]._read_group(
-            [("subscription_id", "in", subscriptions.ids),
-             ("period_start", ">=", min(subscriptions.mapped("next_bill_date")))],
-            ["subscription_id", "period_start:day"],
-        ))
+        return set(
+            self.env["account.move.line"]._read_group(
+                [
+                    ("subscription_id", "in", subscriptions.ids),
+                    ("period_start", ">=", min(subscriptions.mapped("next_bill_date"))),
+                ],
+                ["subscription_id", "period_start:day"],
+            )
+        )
 
     def _get_skip_reason(self, subscription, price):
         """Why a service cannot be billed, or False."""
@@ -235,10 +292,13 @@ class FeeBillingRun(models.Model):
             return self.env._(
                 "Pricelist %(pricelist)s is in %(currency)s: services are billed in the company "
                 "currency only.",
-                pricelist=pricelist.display_name, currency=pricelist.currency_id.name,
+                pricelist=pricelist.display_name,
+                currency=pricelist.currency_id.name,
             )
         if price <= 0.0:
-            return self.env._("Fee item %(item)s has no price.", item=product.display_name)
+            return self.env._(
+                "Fee item %(item)s has no price.", item=product.display_name
+            )
         return False
 
     def _prepare_invoice_line_vals(self, subscription, start, end, price):
@@ -291,7 +351,10 @@ class FeeBillingRun(models.Model):
                     Move.create(vals).action_post()
             except (UserError, ValidationError) as error:
                 self.env.invalidate_all()
-                subscription_ids = {command[2]["subscription_id"] for command in vals["invoice_line_ids"]}
+                subscription_ids = {
+                    command[2]["subscription_id"]
+                    for command in vals["invoice_line_ids"]
+                }
                 issues += [
                     {"subscription_id": subscription_id, "reason": str(error)}
                     for subscription_id in sorted(subscription_ids)
@@ -300,9 +363,13 @@ class FeeBillingRun(models.Model):
 
     def _advance_next_bill_dates(self, subscriptions):
         """Move each billed service's next bill date past its last billed period."""
-        last_ends = dict(self.env["account.move.line"]._read_group(
-            [("subscription_id", "in", subscriptions.ids)], ["subscription_id"], ["period_end:max"],
-        ))
+        last_ends = dict(
+            self.env["account.move.line"]._read_group(
+                [("subscription_id", "in", subscriptions.ids)],
+                ["subscription_id"],
+                ["period_end:max"],
+            )
+        )
         next_dates = {}
         for subscription, period_end in last_ends.items():
             next_date = period_end + relativedelta(days=1)
@@ -317,8 +384,12 @@ class FeeBillingRunIssue(models.Model):
     _description = "Service Not Billed"
     _order = "run_id desc, partner_id"
 
-    run_id = fields.Many2one("fee.billing.run", required=True, index=True, ondelete="cascade")
-    subscription_id = fields.Many2one("fee.subscription", required=True, ondelete="cascade")
+    run_id = fields.Many2one(
+        "fee.billing.run", required=True, index=True, ondelete="cascade"
+    )
+    subscription_id = fields.Many2one(
+        "fee.subscription", required=True, ondelete="cascade"
+    )
     partner_id = fields.Many2one(related="subscription_id.partner_id", store=True)
     company_id = fields.Many2one(related="run_id.company_id", store=True)
     reason = fields.Text(required=True)

@@ -16,19 +16,30 @@ class FeeCollectionOrder(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    partner_id = fields.Many2one("res.partner", string="Subscriber", required=True, index=True)
-    collector_id = fields.Many2one("res.users", string="Collector", index=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Subscriber", required=True, index=True
+    )
+    collector_id = fields.Many2one("res.users", index=True, tracking=True)
     order_type = fields.Selection(
         [("phone", "Phone Call"), ("visit", "Visit"), ("legal", "Legal")],
-        required=True, default="phone", tracking=True,
+        required=True,
+        default="phone",
+        tracking=True,
     )
     amount_due = fields.Monetary(help="Overdue amount when the order was issued.")
-    level_id = fields.Many2one("fee.dunning.level", string="Dunning Level", readonly=True)
-    dunning_line_id = fields.Many2one("fee.dunning.line", readonly=True, index="btree_not_null")
+    level_id = fields.Many2one(
+        "fee.dunning.level", string="Dunning Level", readonly=True
+    )
+    dunning_line_id = fields.Many2one(
+        "fee.dunning.line", readonly=True, index="btree_not_null"
+    )
     call_script = fields.Html(related="level_id.call_script")
     state = fields.Selection(
         [("open", "Open"), ("done", "Done"), ("cancel", "Cancelled")],
-        required=True, default="open", tracking=True, index=True,
+        required=True,
+        default="open",
+        tracking=True,
+        index=True,
     )
     outcome = fields.Selection(
         [
@@ -43,8 +54,12 @@ class FeeCollectionOrder(models.Model):
     )
     promise_date = fields.Date(tracking=True)
     promise_amount = fields.Monetary()
-    reason_id = fields.Many2one("fee.arrears.reason", string="Arrears Reason", tracking=True)
-    attempt_ids = fields.One2many("fee.collection.attempt", "order_id", string="Attempts")
+    reason_id = fields.Many2one(
+        "fee.arrears.reason", string="Arrears Reason", tracking=True
+    )
+    attempt_ids = fields.One2many(
+        "fee.collection.attempt", "order_id", string="Attempts"
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -62,14 +77,24 @@ class FeeCollectionAttempt(models.Model):
     _description = "Collection Attempt"
     _order = "date desc, id desc"
 
-    order_id = fields.Many2one("fee.collection.order", required=True, index=True, ondelete="cascade")
+    order_id = fields.Many2one(
+        "fee.collection.order", required=True, index=True, ondelete="cascade"
+    )
     date = fields.Datetime(required=True, default=fields.Datetime.now)
-    user_id = fields.Many2one("res.users", required=True, default=lambda self: self.env.user)
-    channel = fields.Selection([("phone", "Phone"), ("visit", "Visit")], required=True,
-                               default="phone")
+    user_id = fields.Many2one(
+        "res.users", required=True, default=lambda self: self.env.user
+    )
+    channel = fields.Selection(
+        [("phone", "Phone"), ("visit", "Visit")], required=True, default="phone"
+    )
     result = fields.Selection(
-        [("reached", "Reached"), ("no_answer", "No Answer"), ("wrong_number", "Wrong Number"),
-         ("not_home", "Not at Home")],
-        required=True, default="reached",
+        [
+            ("reached", "Reached"),
+            ("no_answer", "No Answer"),
+            ("wrong_number", "Wrong Number"),
+            ("not_home", "Not at Home"),
+        ],
+        required=True,
+        default="reached",
     )
     note = fields.Text()

@@ -1,3 +1,5 @@
+import itertools
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -15,28 +17,36 @@ class FeeDunningPolicy(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    level_ids = fields.One2many("fee.dunning.level", "policy_id", string="Levels", copy=True)
+    level_ids = fields.One2many(
+        "fee.dunning.level", "policy_id", string="Levels", copy=True
+    )
     partner_count = fields.Integer(compute="_compute_partner_count")
 
     def _compute_partner_count(self):
-        counts = dict(self.env["res.partner"]._read_group(
-            [("dunning_policy_id", "in", self.ids)], ["dunning_policy_id"], ["__count"],
-        ))
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("dunning_policy_id", "in", self.ids)],
+                ["dunning_policy_id"],
+                ["__count"],
+            )
+        )
         for policy in self:
             policy.partner_count = counts.get(policy, 0)
 
     @api.constrains("level_ids")
     def _check_level_days(self):
         for policy in self:
-            days = policy.level_ids.sorted(lambda level: (level.sequence, level.id)).mapped(
-                "days_overdue"
-            )
-            if any(later <= earlier for earlier, later in zip(days, days[1:])):
-                raise ValidationError(self.env._(
-                    "The levels of %(policy)s must have strictly increasing days overdue, in "
-                    "their order.",
-                    policy=policy.display_name,
-                ))
+            days = policy.level_ids.sorted(
+                lambda level: (level.sequence, level.id)
+            ).mapped("days_overdue")
+            if any(later <= earlier for earlier, later in itertools.pairwise(days)):
+                raise ValidationError(
+                    self.env._(
+                        "The levels of %(policy)s must have strictly increasing days overdue, in "
+                        "their order.",
+                        policy=policy.display_name,
+                    )
+                )
 
 
 class FeeDunningLevel(models.Model):
@@ -54,33 +64,51 @@ class FeeDunningLevel(models.Model):
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, translate=True)
     days_overdue = fields.Integer(
-        required=True, help="Reached once the oldest unpaid due date is this many days past."
+        required=True,
+        help="Reached once the oldest unpaid due date is this many days past.",
     )
     min_amount = fields.Monetary(
-        string="Minimum Overdue", help="Reached only when the overdue amount is at least this."
+        string="Minimum Overdue",
+        help="Reached only when the overdue amount is at least this.",
     )
 
     # Actions
     send_email = fields.Boolean(string="E-mail")
     mail_template_id = fields.Many2one(
-        "mail.template", string="E-mail Template", domain="[('model', '=', 'fee.dunning.line')]"
+        "mail.template",
+        string="E-mail Template",
+        domain="[('model', '=', 'fee.dunning.line')]",
     )
     send_sms = fields.Boolean(string="SMS")
     sms_template_id = fields.Many2one(
-        "sms.template", string="SMS Template", domain="[('model', '=', 'fee.dunning.line')]"
+        "sms.template",
+        string="SMS Template",
+        domain="[('model', '=', 'fee.dunning.line')]",
     )
     send_letter = fields.Boolean(string="Letter")
     letter_body = fields.Html(translate=True, help="Text of the printed letter.")
     order_type = fields.Selection(
-        [("none", "None"), ("phone", "Phone Call"), ("visit", "Visit"), ("legal", "Legal")],
-        string="Collection Order", required=True, default="none",
+        [
+            ("none", "None"),
+            ("phone", "Phone Call"),
+            ("visit", "Visit"),
+            ("legal", "Legal"),
+        ],
+        string="Collection Order",
+        required=True,
+        default="none",
     )
-    call_script = fields.Html(translate=True, help="What the collector says (催缴脚本).")
+    call_script = fields.Html(
+        translate=True, help="What the collector says (催缴脚本)."
+    )
     suspend_service = fields.Boolean(string="Suspend Services")
     disconnect_service = fields.Boolean(string="Disconnect Services")
-    fee_amount = fields.Monetary(string="Dunning Fee", help="Fixed charge billed at this level.")
+    fee_amount = fields.Monetary(
+        string="Dunning Fee", help="Fixed charge billed at this level."
+    )
     apply_late_fee = fields.Boolean(
-        string="Charge Late Fee", help="Bill the late fee accrued since the last charge."
+        string="Charge Late Fee",
+        help="Bill the late fee accrued since the last charge.",
     )
 
     sequence_index = fields.Integer(
@@ -93,7 +121,9 @@ class FeeDunningLevel(models.Model):
         for policy_levels in self.grouped("policy_id").values():
             ordered = policy_levels.policy_id.level_ids.sorted()
             for level in policy_levels:
-                level.sequence_index = list(ordered).index(level) if level in ordered else -1
+                level.sequence_index = (
+                    list(ordered).index(level) if level in ordered else -1
+                )
 
     def _rank(self):
         """Position in the policy; -1 for no level, so any level ranks above none."""
@@ -131,26 +161,37 @@ class FeeDunningLevel(models.Model):
     def _check_amounts(self):
         for level in self:
             if level.min_amount < 0 or level.fee_amount < 0 or level.days_overdue < 0:
-                raise ValidationError(self.env._(
-                    "Level %(level)s: days overdue, minimum amount and fee cannot be negative.",
-                    level=level.name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Level %(level)s: days overdue, minimum amount and fee cannot be negative.",
+                        level=level.name,
+                    )
+                )
 
     @api.constrains("mail_template_id", "sms_template_id", "send_email", "send_sms")
     def _check_templates(self):
         for level in self:
             for template in (level.mail_template_id, level.sms_template_id):
                 if template and template.model != "fee.dunning.line":
-                    raise ValidationError(self.env._(
-                        "Template %(template)s is made for %(model)s: a dunning level needs a "
-                        "template for dunning lines.",
-                        template=template.display_name, model=template.model,
-                    ))
+                    raise ValidationError(
+                        self.env._(
+                            "Template %(template)s is made for %(model)s: a dunning level needs a "
+                            "template for dunning lines.",
+                            template=template.display_name,
+                            model=template.model,
+                        )
+                    )
             if level.send_email and not level.mail_template_id:
-                raise ValidationError(self.env._(
-                    "Level %(level)s sends e-mails: choose its e-mail template.", level=level.name
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Level %(level)s sends e-mails: choose its e-mail template.",
+                        level=level.name,
+                    )
+                )
             if level.send_sms and not level.sms_template_id:
-                raise ValidationError(self.env._(
-                    "Level %(level)s sends SMS: choose its SMS template.", level=level.name
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Level %(level)s sends SMS: choose its SMS template.",
+                        level=level.name,
+                    )
+                )

@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date, format_amount
+from odoo.tools import SQL, format_amount, format_date
 
 DUNNING_LOCK_KEY = 0x46454544  # advisory lock namespace of dunning runs, per company
 
@@ -22,9 +22,16 @@ class FeeDunningRun(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     state = fields.Selection(
-        [("draft", "Draft"), ("computed", "Previewed"), ("running", "In Progress"),
-         ("done", "Done")],
-        required=True, default="draft", tracking=True, copy=False,
+        [
+            ("draft", "Draft"),
+            ("computed", "Previewed"),
+            ("running", "In Progress"),
+            ("done", "Done"),
+        ],
+        required=True,
+        default="draft",
+        tracking=True,
+        copy=False,
     )
     line_ids = fields.One2many("fee.dunning.line", "run_id", string="Lines")
     line_count = fields.Integer(compute="_compute_line_counts")
@@ -47,7 +54,9 @@ class FeeDunningRun(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("fee.dunning.run") or "/"
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("fee.dunning.run") or "/"
+                )
         return super().create(vals_list)
 
     # ------------------------------------------------------------------
@@ -59,9 +68,12 @@ class FeeDunningRun(models.Model):
             run._lock_company()
             run._check_date_after_last_run()
             if run.state in ("running", "done"):
-                raise UserError(self.env._(
-                    "Run %(run)s has already been executed: start a new run.", run=run.name
-                ))
+                raise UserError(
+                    self.env._(
+                        "Run %(run)s has already been executed: start a new run.",
+                        run=run.name,
+                    )
+                )
             run.line_ids.filtered(lambda line: line.state == "draft").unlink()
             run.line_ids.filtered(lambda line: line.state == "skipped").unlink()
             self.env["fee.dunning.line"].create(run._prepare_line_vals_list())
@@ -94,7 +106,9 @@ class FeeDunningRun(models.Model):
         done = remaining = 0
         for company in companies:
             runs = self.with_company(company)
-            run = runs.search([("company_id", "=", company.id), ("date", "=", today)], limit=1)
+            run = runs.search(
+                [("company_id", "=", company.id), ("date", "=", today)], limit=1
+            )
             if not run:
                 run = runs.create({"date": today, "company_id": company.id})
             if run.state == "draft":
@@ -114,35 +128,50 @@ class FeeDunningRun(models.Model):
         """Refuse a second run working for the same company at the same time (a lock held
         until the end of the current transaction, i.e. of the current batch)."""
         self.ensure_one()
-        self.env.cr.execute(SQL(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", DUNNING_LOCK_KEY, self.company_id.id
-        ))
+        self.env.cr.execute(
+            SQL(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                DUNNING_LOCK_KEY,
+                self.company_id.id,
+            )
+        )
         if not self.env.cr.fetchone()[0]:
-            raise UserError(self.env._(
-                "Another dunning run is working for %(company)s right now: try again when it "
-                "has finished.",
-                company=self.company_id.name,
-            ))
+            raise UserError(
+                self.env._(
+                    "Another dunning run is working for %(company)s right now: try again when it "
+                    "has finished.",
+                    company=self.company_id.name,
+                )
+            )
 
     def _check_date_after_last_run(self):
-        last = self.search([
-            ("company_id", "=", self.company_id.id),
-            ("state", "in", ("running", "done")),
-            ("id", "!=", self.id),
-        ], order="date desc", limit=1)
+        last = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "in", ("running", "done")),
+                ("id", "!=", self.id),
+            ],
+            order="date desc",
+            limit=1,
+        )
         if last and self.date < last.date:
-            raise UserError(self.env._(
-                "Dunning already ran on %(last)s (%(run)s): a run cannot go back to "
-                "%(date)s.",
-                last=format_date(self.env, last.date), run=last.name,
-                date=format_date(self.env, self.date),
-            ))
+            raise UserError(
+                self.env._(
+                    "Dunning already ran on %(last)s (%(run)s): a run cannot go back to "
+                    "%(date)s.",
+                    last=format_date(self.env, last.date),
+                    run=last.name,
+                    date=format_date(self.env, self.date),
+                )
+            )
 
     def _get_candidate_partners(self, figures):
         """Partners with something overdue, or at a level that may have to drop."""
-        leveled = self.env["res.partner"].search([
-            ("dunning_level_id.company_id", "=", self.company_id.id),
-        ])
+        leveled = self.env["res.partner"].search(
+            [
+                ("dunning_level_id.company_id", "=", self.company_id.id),
+            ]
+        )
         return leveled | self.env["res.partner"].browse(figures)
 
     def _prepare_line_vals_list(self):
@@ -157,7 +186,9 @@ class FeeDunningRun(models.Model):
             levels = policy.level_ids.sorted()
             current = partner.dunning_level_id
             amount, days = Partner._dunning_figures(figures, partner, self.date)
-            step = self._get_next_step(levels, current, levels._get_reached_level(amount, days))
+            step = self._get_next_step(
+                levels, current, levels._get_reached_level(amount, days)
+            )
             overdue = figures.get(partner.id, {})
             vals = {
                 "run_id": self.id,
@@ -169,18 +200,29 @@ class FeeDunningRun(models.Model):
                 "invoice_ids": [Command.set(overdue.get("move_ids", []))],
             }
             if step != current:
-                if step._escalates_from(current) and partner._is_dunning_exempt(self.date):
-                    vals_list.append(self._skip_vals(vals, self.env._(
-                        "Exempt from dunning: %(reason)s", reason=partner.dunning_exempt_reason or "-",
-                    )))
+                if step._escalates_from(current) and partner._is_dunning_exempt(
+                    self.date
+                ):
+                    vals_list.append(
+                        self._skip_vals(
+                            vals,
+                            self.env._(
+                                "Exempt from dunning: %(reason)s",
+                                reason=partner.dunning_exempt_reason or "-",
+                            ),
+                        )
+                    )
                 else:
                     vals_list.append(vals)
                 continue
             paused_step = self._get_paused_step(levels, current, overdue, amount, days)
             if paused_step:
-                vals_list.append(self._skip_vals(
-                    {**vals, "level_id": paused_step.id}, self._paused_reason(overdue)
-                ))
+                vals_list.append(
+                    self._skip_vals(
+                        {**vals, "level_id": paused_step.id},
+                        self._paused_reason(overdue),
+                    )
+                )
         return vals_list
 
     @api.model
@@ -194,7 +236,9 @@ class FeeDunningRun(models.Model):
         """The step that invoices paused by a dispute or a promise are holding back."""
         if not overdue.get("paused"):
             return levels.browse()
-        paused_days = (self.date - overdue["paused_due"]).days if overdue["paused_due"] else 0
+        paused_days = (
+            (self.date - overdue["paused_due"]).days if overdue["paused_due"] else 0
+        )
         reached = levels._get_reached_level(
             amount + overdue["paused_amount"], max(days, paused_days)
         )
@@ -218,7 +262,9 @@ class FeeDunningRun(models.Model):
         self.ensure_one()
         self._lock_company()
         lines = self.env["fee.dunning.line"].search(
-            [("run_id", "=", self.id), ("state", "=", "draft")], order="id", limit=batch_size,
+            [("run_id", "=", self.id), ("state", "=", "draft")],
+            order="id",
+            limit=batch_size,
         )
         if not lines:
             self.state = "done"
@@ -234,13 +280,20 @@ class FeeDunningLine(models.Model):
     _order = "run_id desc, id"
     _check_company_auto = True
 
-    run_id = fields.Many2one("fee.dunning.run", required=True, index=True, ondelete="cascade")
+    run_id = fields.Many2one(
+        "fee.dunning.run", required=True, index=True, ondelete="cascade"
+    )
     date = fields.Date(related="run_id.date", store=True)
     company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    partner_id = fields.Many2one("res.partner", string="Subscriber", required=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Subscriber", required=True, index=True
+    )
     invoice_ids = fields.Many2many(
-        "account.move", "fee_dunning_line_account_move_rel", "line_id", "move_id",
+        "account.move",
+        "fee_dunning_line_account_move_rel",
+        "line_id",
+        "move_id",
         string="Overdue Invoices",
     )
     amount_due = fields.Monetary(string="Overdue")
@@ -249,12 +302,18 @@ class FeeDunningLine(models.Model):
     level_id = fields.Many2one("fee.dunning.level", string="To Level")
     state = fields.Selection(
         [("draft", "To Do"), ("done", "Done"), ("skipped", "Skipped")],
-        required=True, default="draft", index=True,
+        required=True,
+        default="draft",
+        index=True,
     )
     skip_reason = fields.Char()
     action_ids = fields.One2many("fee.dunning.action", "line_id", string="Actions")
-    order_ids = fields.One2many("fee.collection.order", "dunning_line_id", string="Orders")
-    late_fee_move_id = fields.Many2one("account.move", string="Charges Invoice", readonly=True)
+    order_ids = fields.One2many(
+        "fee.collection.order", "dunning_line_id", string="Orders"
+    )
+    late_fee_move_id = fields.Many2one(
+        "account.move", string="Charges Invoice", readonly=True
+    )
     call_script = fields.Html(related="level_id.call_script")
     letter_body = fields.Html(related="level_id.letter_body")
 
@@ -296,7 +355,9 @@ class FeeDunningLine(models.Model):
             figures, self.partner_id, self.run_id.date
         )
         if self.level_id._escalates_from(self.previous_level_id):
-            reached = self.level_id.policy_id.level_ids.sorted()._get_reached_level(amount, days)
+            reached = self.level_id.policy_id.level_ids.sorted()._get_reached_level(
+                amount, days
+            )
             if self.level_id._escalates_from(reached):
                 return self.env._(
                     "Paid since the preview: %(amount)s now overdue.",
@@ -315,8 +376,12 @@ class FeeDunningLine(models.Model):
         if level.send_email:
             actions += self._send_email(level)
         if level.send_letter:
-            actions += [self._action_vals(line, "letter", "done", self.env._("Letter ready to print."))
-                        for line in self]
+            actions += [
+                self._action_vals(
+                    line, "letter", "done", self.env._("Letter ready to print.")
+                )
+                for line in self
+            ]
         if level.order_type != "none":
             actions += self._create_orders(level)
         if level.fee_amount or level.apply_late_fee:
@@ -329,25 +394,43 @@ class FeeDunningLine(models.Model):
 
     @api.model
     def _action_vals(self, line, action_type, state, note):
-        return {"line_id": line.id, "action_type": action_type, "state": state, "note": note}
+        return {
+            "line_id": line.id,
+            "action_type": action_type,
+            "state": state,
+            "note": note,
+        }
 
     def _send_sms(self, level):
-        bodies = level.sms_template_id._render_field("body", self.ids, compute_lang=True)
+        bodies = level.sms_template_id._render_field(
+            "body", self.ids, compute_lang=True
+        )
         sms_vals, actions = [], []
         for line in self:
             number = line.partner_id.mobile or line.partner_id.phone
             if not number:
-                actions.append(self._action_vals(
-                    line, "sms", "failed", self.env._("No mobile or phone number.")
-                ))
+                actions.append(
+                    self._action_vals(
+                        line, "sms", "failed", self.env._("No mobile or phone number.")
+                    )
+                )
                 continue
-            sms_vals.append({
-                "number": number, "body": bodies[line.id], "partner_id": line.partner_id.id,
-                "state": "outgoing",
-            })
-            actions.append(self._action_vals(
-                line, "sms", "done", self.env._("SMS queued to %(number)s.", number=number)
-            ))
+            sms_vals.append(
+                {
+                    "number": number,
+                    "body": bodies[line.id],
+                    "partner_id": line.partner_id.id,
+                    "state": "outgoing",
+                }
+            )
+            actions.append(
+                self._action_vals(
+                    line,
+                    "sms",
+                    "done",
+                    self.env._("SMS queued to %(number)s.", number=number),
+                )
+            )
         self.env["sms.sms"].sudo().create(sms_vals)
         return actions
 
@@ -355,71 +438,116 @@ class FeeDunningLine(models.Model):
         actions = []
         with_email = self.filtered(lambda line: line.partner_id.email)
         for line in self - with_email:
-            actions.append(self._action_vals(
-                line, "email", "failed", self.env._("No e-mail address.")
-            ))
+            actions.append(
+                self._action_vals(
+                    line, "email", "failed", self.env._("No e-mail address.")
+                )
+            )
         if with_email:
             level.mail_template_id.send_mail_batch(with_email.ids)
             actions += [
-                self._action_vals(line, "email", "done", self.env._(
-                    "E-mail queued to %(email)s.", email=line.partner_id.email,
-                ))
+                self._action_vals(
+                    line,
+                    "email",
+                    "done",
+                    self.env._(
+                        "E-mail queued to %(email)s.",
+                        email=line.partner_id.email,
+                    ),
+                )
                 for line in with_email
             ]
         return actions
 
     def _create_orders(self, level):
         open_orders = self.env["fee.collection.order"]._read_group(
-            [("partner_id", "in", self.partner_id.ids), ("state", "=", "open"),
-             ("order_type", "=", level.order_type)],
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("state", "=", "open"),
+                ("order_type", "=", level.order_type),
+            ],
             ["partner_id"],
         )
         busy = {partner for (partner,) in open_orders}
         order_vals, actions = [], []
         for line in self:
             if line.partner_id in busy:
-                actions.append(self._action_vals(
-                    line, "order", "skipped", self.env._("An open order of this kind exists.")
-                ))
+                actions.append(
+                    self._action_vals(
+                        line,
+                        "order",
+                        "skipped",
+                        self.env._("An open order of this kind exists."),
+                    )
+                )
                 continue
             partner = line.partner_id
-            order_vals.append({
-                "partner_id": partner.id,
-                "company_id": line.company_id.id,
-                "collector_id": (partner.collector_id or partner.area_id.collector_ids[:1]).id,
-                "order_type": level.order_type,
-                "amount_due": line.amount_due,
-                "level_id": level.id,
-                "dunning_line_id": line.id,
-                "date": line.run_id.date,
-            })
+            order_vals.append(
+                {
+                    "partner_id": partner.id,
+                    "company_id": line.company_id.id,
+                    "collector_id": (
+                        partner.collector_id or partner.area_id.collector_ids[:1]
+                    ).id,
+                    "order_type": level.order_type,
+                    "amount_due": line.amount_due,
+                    "level_id": level.id,
+                    "dunning_line_id": line.id,
+                    "date": line.run_id.date,
+                }
+            )
         orders = self.env["fee.collection.order"].sudo().create(order_vals)
         actions += [
-            self._action_vals(order.dunning_line_id, "order", "done", self.env._(
-                "Order %(order)s created.", order=order.name,
-            ))
+            self._action_vals(
+                order.dunning_line_id,
+                "order",
+                "done",
+                self.env._(
+                    "Order %(order)s created.",
+                    order=order.name,
+                ),
+            )
             for order in orders
         ]
         return actions
 
     def _change_services(self, level, change):
         states = {"suspend": ["active"], "disconnect": ["active", "suspended"]}[change]
-        services = self.env["fee.subscription"].sudo().search([
-            ("partner_id", "in", self.partner_id.ids), ("state", "in", states),
-        ])
+        services = (
+            self.env["fee.subscription"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.partner_id.ids),
+                    ("state", "in", states),
+                ]
+            )
+        )
         reason = self.env._("Arrears (dunning level %(level)s)", level=level.name)
         if change == "suspend" and services:
             services.action_suspend(reason=reason, for_arrears=True)
         elif services:
             services.action_disconnect()
         by_partner = services.grouped("partner_id")
-        label = {"suspend": self.env._("suspended"), "disconnect": self.env._("disconnected")}
+        label = {
+            "suspend": self.env._("suspended"),
+            "disconnect": self.env._("disconnected"),
+        }
         return [
-            self._action_vals(line, change, "done", self.env._(
-                "%(count)s service(s) %(what)s.",
-                count=len(by_partner[line.partner_id]), what=label[change],
-            )) if line.partner_id in by_partner else
-            self._action_vals(line, change, "skipped", self.env._("No service to change."))
+            self._action_vals(
+                line,
+                change,
+                "done",
+                self.env._(
+                    "%(count)s service(s) %(what)s.",
+                    count=len(by_partner[line.partner_id]),
+                    what=label[change],
+                ),
+            )
+            if line.partner_id in by_partner
+            else self._action_vals(
+                line, change, "skipped", self.env._("No service to change.")
+            )
             for line in self
         ]
 
@@ -432,52 +560,85 @@ class FeeDunningLine(models.Model):
         for line in self:
             line_commands = []
             if level.fee_amount and company.dunning_fee_product_id:
-                line_commands.append(Command.create({
-                    "product_id": company.dunning_fee_product_id.id,
-                    "name": self.env._("Dunning fee (%(level)s)", level=level.name),
-                    "price_unit": level.fee_amount,
-                }))
+                line_commands.append(
+                    Command.create(
+                        {
+                            "product_id": company.dunning_fee_product_id.id,
+                            "name": self.env._(
+                                "Dunning fee (%(level)s)", level=level.name
+                            ),
+                            "price_unit": level.fee_amount,
+                        }
+                    )
+                )
             if level.apply_late_fee and company.late_fee_product_id:
                 for invoice in line.invoice_ids:
                     increase = company.currency_id.round(
                         invoice._get_late_fee_accrued(date) - invoice.late_fee_charged
                     )
                     if increase > 0:
-                        line_commands.append(Command.create({
-                            "product_id": company.late_fee_product_id.id,
-                            "name": self.env._(
-                                "Late fee on %(invoice)s, due %(due)s",
-                                invoice=invoice.name,
-                                due=format_date(self.env, invoice.invoice_date_due),
-                            ),
-                            "price_unit": increase,
-                            "late_fee_source_move_id": invoice.id,
-                        }))
+                        line_commands.append(
+                            Command.create(
+                                {
+                                    "product_id": company.late_fee_product_id.id,
+                                    "name": self.env._(
+                                        "Late fee on %(invoice)s, due %(due)s",
+                                        invoice=invoice.name,
+                                        due=format_date(
+                                            self.env, invoice.invoice_date_due
+                                        ),
+                                    ),
+                                    "price_unit": increase,
+                                    "late_fee_source_move_id": invoice.id,
+                                }
+                            )
+                        )
             if (level.fee_amount and not company.dunning_fee_product_id) or (
-                    level.apply_late_fee and not company.late_fee_product_id):
-                actions.append(self._action_vals(line, "fee", "failed", self.env._(
-                    "No late fee or dunning fee item in the settings."
-                )))
+                level.apply_late_fee and not company.late_fee_product_id
+            ):
+                actions.append(
+                    self._action_vals(
+                        line,
+                        "fee",
+                        "failed",
+                        self.env._("No late fee or dunning fee item in the settings."),
+                    )
+                )
             if not line_commands:
                 continue
             charged_lines |= line
-            invoice_vals.append({
-                "move_type": "out_invoice",
-                "partner_id": line.partner_id.id,
-                "invoice_date": date,
-                "company_id": company.id,
-                "fee_charge_type": "late_fee" if level.apply_late_fee else "dunning_fee",
-                "invoice_line_ids": line_commands,
-            })
-        invoices = self.env["account.move"].sudo().with_company(company).create(invoice_vals)
+            invoice_vals.append(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": line.partner_id.id,
+                    "invoice_date": date,
+                    "company_id": company.id,
+                    "fee_charge_type": "late_fee"
+                    if level.apply_late_fee
+                    else "dunning_fee",
+                    "invoice_line_ids": line_commands,
+                }
+            )
+        invoices = (
+            self.env["account.move"].sudo().with_company(company).create(invoice_vals)
+        )
         invoices.action_post()
         for line, invoice in zip(charged_lines, invoices, strict=True):
             line.late_fee_move_id = invoice
-            actions.append(self._action_vals(line, "fee", "done", self.env._(
-                "Charged %(amount)s on %(invoice)s.",
-                amount=format_amount(self.env, invoice.amount_total, invoice.currency_id),
-                invoice=invoice.name,
-            )))
+            actions.append(
+                self._action_vals(
+                    line,
+                    "fee",
+                    "done",
+                    self.env._(
+                        "Charged %(amount)s on %(invoice)s.",
+                        amount=format_amount(
+                            self.env, invoice.amount_total, invoice.currency_id
+                        ),
+                        invoice=invoice.name,
+                    ),
+                )
+            )
         return actions
 
 
@@ -488,12 +649,21 @@ class FeeDunningAction(models.Model):
     _description = "Dunning Action"
     _order = "line_id, id"
 
-    line_id = fields.Many2one("fee.dunning.line", required=True, index=True, ondelete="cascade")
+    line_id = fields.Many2one(
+        "fee.dunning.line", required=True, index=True, ondelete="cascade"
+    )
     partner_id = fields.Many2one(related="line_id.partner_id", store=True)
     date = fields.Date(related="line_id.date", store=True)
     action_type = fields.Selection(
-        [("sms", "SMS"), ("email", "E-mail"), ("letter", "Letter"), ("order", "Collection Order"),
-         ("fee", "Fees"), ("suspend", "Suspension"), ("disconnect", "Disconnection")],
+        [
+            ("sms", "SMS"),
+            ("email", "E-mail"),
+            ("letter", "Letter"),
+            ("order", "Collection Order"),
+            ("fee", "Fees"),
+            ("suspend", "Suspension"),
+            ("disconnect", "Disconnection"),
+        ],
         required=True,
     )
     state = fields.Selection(

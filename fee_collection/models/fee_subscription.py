@@ -18,20 +18,33 @@ class FeeSubscription(models.Model):
 
     # Who and what
     partner_id = fields.Many2one(
-        "res.partner", string="Subscriber", required=True, index=True, tracking=True,
-        check_company=True, domain="[('is_subscriber', '=', True)]",
+        "res.partner",
+        string="Subscriber",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('is_subscriber', '=', True)]",
     )
     product_id = fields.Many2one(
-        "product.product", string="Fee Item", required=True, tracking=True,
-        check_company=True, domain="[('is_fee_item', '=', True)]",
+        "product.product",
+        string="Fee Item",
+        required=True,
+        tracking=True,
+        check_company=True,
+        domain="[('is_fee_item', '=', True)]",
     )
     service_number = fields.Char(
-        required=True, tracking=True,
+        required=True,
+        tracking=True,
         help="Phone number, account, meter or house number identifying the service.",
     )
-    quantity = fields.Float(default=1.0, digits="Product Unit of Measure", tracking=True)
+    quantity = fields.Float(
+        default=1.0, digits="Product Unit of Measure", tracking=True
+    )
     price_unit = fields.Monetary(
-        string="Current Price", compute="_compute_price_unit",
+        string="Current Price",
+        compute="_compute_price_unit",
         help="Unit price from the subscriber's pricelist today (discounts included).",
     )
     company_id = fields.Many2one(
@@ -42,14 +55,22 @@ class FeeSubscription(models.Model):
     # Billing
     billing_period = fields.Selection(
         [("month", "Monthly"), ("quarter", "Quarterly"), ("year", "Yearly")],
-        required=True, default="month", tracking=True,
+        required=True,
+        default="month",
+        tracking=True,
     )
     date_start = fields.Date(
-        required=True, default=fields.Date.context_today, tracking=True,
+        required=True,
+        default=fields.Date.context_today,
+        tracking=True,
         help="First day billed; later periods start on the same day of the month.",
     )
     next_bill_date = fields.Date(
-        compute="_compute_next_bill_date", store=True, readonly=False, index=True, copy=False,
+        compute="_compute_next_bill_date",
+        store=True,
+        readonly=False,
+        index=True,
+        copy=False,
         help="Start of the next period to bill.",
     )
     invoice_line_ids = fields.One2many(
@@ -66,29 +87,48 @@ class FeeSubscription(models.Model):
             ("disconnected", "Disconnected"),
             ("closed", "Closed"),
         ],
-        required=True, default="draft", index=True, tracking=True, copy=False,
+        required=True,
+        default="draft",
+        index=True,
+        tracking=True,
+        copy=False,
     )
     suspend_reason = fields.Char(tracking=True, copy=False)
     suspended_for_arrears = fields.Boolean(
-        copy=False, readonly=True, help="Suspended by dunning: reconnected when arrears clear."
+        copy=False,
+        readonly=True,
+        help="Suspended by dunning: reconnected when arrears clear.",
     )
 
     # People and place, from the subscriber file by default
     area_id = fields.Many2one(
-        "fee.area", compute="_compute_from_partner", store=True, readonly=False,
-        index=True, check_company=True,
+        "fee.area",
+        compute="_compute_from_partner",
+        store=True,
+        readonly=False,
+        index=True,
+        check_company=True,
     )
     acquirer_id = fields.Many2one(
-        "res.users", string="Acquired By", compute="_compute_from_partner", store=True,
+        "res.users",
+        string="Acquired By",
+        compute="_compute_from_partner",
+        store=True,
         readonly=False,
     )
     agent_id = fields.Many2one(
-        "res.partner", string="Agent", compute="_compute_from_partner", store=True,
-        readonly=False, domain="[('is_fee_agent', '=', True)]",
+        "res.partner",
+        compute="_compute_from_partner",
+        store=True,
+        readonly=False,
+        domain="[('is_fee_agent', '=', True)]",
     )
     collector_id = fields.Many2one(
-        "res.users", string="Collector", compute="_compute_from_partner", store=True,
-        readonly=False, index=True,
+        "res.users",
+        compute="_compute_from_partner",
+        store=True,
+        readonly=False,
+        index=True,
     )
 
     _sql_constraints = [
@@ -105,7 +145,8 @@ class FeeSubscription(models.Model):
         for subscription in self:
             subscription.display_name = (
                 f"{subscription.service_number} - {subscription.product_id.name}"
-                if subscription.product_id else subscription.service_number or ""
+                if subscription.product_id
+                else subscription.service_number or ""
             )
 
     @api.depends("partner_id", "product_id", "quantity")
@@ -121,9 +162,13 @@ class FeeSubscription(models.Model):
                 subscription.next_bill_date = subscription.date_start
 
     def _compute_invoice_count(self):
-        counts = dict(self.env["account.move.line"]._read_group(
-            [("subscription_id", "in", self.ids)], ["subscription_id"], ["move_id:count_distinct"],
-        ))
+        counts = dict(
+            self.env["account.move.line"]._read_group(
+                [("subscription_id", "in", self.ids)],
+                ["subscription_id"],
+                ["move_id:count_distinct"],
+            )
+        )
         for subscription in self:
             subscription.invoice_count = counts.get(subscription, 0)
 
@@ -139,9 +184,11 @@ class FeeSubscription(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_billed(self):
         if self.filtered("invoice_line_ids"):
-            raise UserError(self.env._(
-                "A service that has been billed cannot be deleted: close it instead."
-            ))
+            raise UserError(
+                self.env._(
+                    "A service that has been billed cannot be deleted: close it instead."
+                )
+            )
 
     # ------------------------------------------------------------------
     # State machine
@@ -151,12 +198,14 @@ class FeeSubscription(models.Model):
         forbidden = self.filtered(lambda s: s.state not in allowed_from)
         if forbidden:
             labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(self.env._(
-                "Service %(service)s is %(state)s and cannot become %(target)s.",
-                service=forbidden[0].display_name,
-                state=labels[forbidden[0].state],
-                target=labels[new_state],
-            ))
+            raise UserError(
+                self.env._(
+                    "Service %(service)s is %(state)s and cannot become %(target)s.",
+                    service=forbidden[0].display_name,
+                    state=labels[forbidden[0].state],
+                    target=labels[new_state],
+                )
+            )
         self.write({"state": new_state, **extra_vals})
         return True
 
@@ -164,11 +213,14 @@ class FeeSubscription(models.Model):
         prices = self._get_unit_prices(fields.Date.context_today(self))
         unpriced = self.filtered(lambda s: prices.get(s, 0.0) <= 0.0)
         if unpriced:
-            raise UserError(self.env._(
-                "Service %(service)s has no price: set a sales price on %(item)s or in the "
-                "subscriber's pricelist before activating it.",
-                service=unpriced[0].display_name, item=unpriced[0].product_id.display_name,
-            ))
+            raise UserError(
+                self.env._(
+                    "Service %(service)s has no price: set a sales price on %(item)s or in the "
+                    "subscriber's pricelist before activating it.",
+                    service=unpriced[0].display_name,
+                    item=unpriced[0].product_id.display_name,
+                )
+            )
         return self._change_state("active", {"draft"})
 
     def action_suspend(self, reason=None, for_arrears=False):
@@ -176,7 +228,10 @@ class FeeSubscription(models.Model):
         if not reason:
             raise UserError(self.env._("Give the reason for suspending the service."))
         return self._change_state(
-            "suspended", {"active"}, suspend_reason=reason, suspended_for_arrears=for_arrears
+            "suspended",
+            {"active"},
+            suspend_reason=reason,
+            suspended_for_arrears=for_arrears,
         )
 
     def action_open_suspend_wizard(self):
@@ -232,12 +287,16 @@ class FeeSubscription(models.Model):
         service started on the 31st is billed from the last day of shorter months and back
         to the 31st afterwards)."""
         self.ensure_one()
-        return self.date_start + relativedelta(months=index * PERIOD_MONTHS[self.billing_period])
+        return self.date_start + relativedelta(
+            months=index * PERIOD_MONTHS[self.billing_period]
+        )
 
     def _get_period_index(self, date):
         self.ensure_one()
         months = PERIOD_MONTHS[self.billing_period]
-        elapsed = (date.year - self.date_start.year) * 12 + date.month - self.date_start.month
+        elapsed = (
+            (date.year - self.date_start.year) * 12 + date.month - self.date_start.month
+        )
         index = max(elapsed // months, 0)
         while self._get_period_start(index + 1) <= date:
             index += 1
@@ -261,13 +320,19 @@ class FeeSubscription(models.Model):
         """Unit price per service from each subscriber's pricelist (in that pricelist's
         currency), in one call per pricelist and quantity."""
         prices = {}
-        groups = self.grouped(lambda s: (s.partner_id.property_product_pricelist, s.quantity))
+        groups = self.grouped(
+            lambda s: (s.partner_id.property_product_pricelist, s.quantity)
+        )
         for (pricelist, quantity), subscriptions in groups.items():
             products = subscriptions.product_id
             if pricelist:
-                product_prices = pricelist._get_products_price(products, quantity or 1.0, date=date)
+                product_prices = pricelist._get_products_price(
+                    products, quantity or 1.0, date=date
+                )
             else:
                 product_prices = {product.id: product.lst_price for product in products}
             for subscription in subscriptions:
-                prices[subscription] = product_prices.get(subscription.product_id.id, 0.0)
+                prices[subscription] = product_prices.get(
+                    subscription.product_id.id, 0.0
+                )
         return prices

@@ -10,7 +10,9 @@ class ResConfigSettings(models.TransientModel):
     late_fee_daily_rate = fields.Float(
         related="company_id.late_fee_daily_rate", readonly=False, digits=(16, 6)
     )
-    late_fee_grace_days = fields.Integer(related="company_id.late_fee_grace_days", readonly=False)
+    late_fee_grace_days = fields.Integer(
+        related="company_id.late_fee_grace_days", readonly=False
+    )
     late_fee_cap_ratio = fields.Float(
         related="company_id.late_fee_cap_ratio", readonly=False, digits=(16, 4)
     )

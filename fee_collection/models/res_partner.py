@@ -21,29 +21,42 @@ class ResPartner(models.Model):
     # Subscriber file (用户档案)
     is_subscriber = fields.Boolean(string="Subscriber", index=True)
     id_number = fields.Char(
-        string="ID Number", index="btree_not_null", tracking=True, copy=False,
+        string="ID Number",
+        index="btree_not_null",
+        tracking=True,
+        copy=False,
         help="Resident identity card number (GB 11643, 18 characters, the last may be X).",
     )
     id_verified = fields.Boolean(
-        string="Real-name Verified", tracking=True, copy=False,
+        string="Real-name Verified",
+        tracking=True,
+        copy=False,
         help="The subscriber's identity was checked against the ID card (实名制).",
     )
     mobile2 = fields.Char(string="Second Contact Phone")
-    area_id = fields.Many2one("fee.area", string="Area", index=True, tracking=True)
+    area_id = fields.Many2one("fee.area", index=True, tracking=True)
     acquirer_id = fields.Many2one(
-        "res.users", string="Acquired By", tracking=True,
+        "res.users",
+        string="Acquired By",
+        tracking=True,
         help="Who brought in this subscriber (发展人): first maintainer and collector.",
     )
     agent_id = fields.Many2one(
-        "res.partner", string="Agent", domain="[('is_fee_agent', '=', True)]", tracking=True,
+        "res.partner",
+        domain="[('is_fee_agent', '=', True)]",
+        tracking=True,
         help="Outlet (代办网点) through which the subscriber was acquired.",
     )
-    collector_id = fields.Many2one("res.users", string="Collector", index=True, tracking=True)
+    collector_id = fields.Many2one("res.users", index=True, tracking=True)
     file_complete = fields.Boolean(
-        string="Complete File", compute="_compute_file_complete", store=True,
+        string="Complete File",
+        compute="_compute_file_complete",
+        store=True,
         help="ID number, a phone, the service address and the area are all filled in.",
     )
-    subscription_ids = fields.One2many("fee.subscription", "partner_id", string="Services")
+    subscription_ids = fields.One2many(
+        "fee.subscription", "partner_id", string="Services"
+    )
     subscription_count = fields.Integer(compute="_compute_subscription_count")
 
     # Agents (代办网点)
@@ -51,34 +64,50 @@ class ResPartner(models.Model):
 
     # Arrears and dunning (欠费 / 催缴)
     dunning_policy_id = fields.Many2one(
-        "fee.dunning.policy", string="Dunning Policy", tracking=True,
+        "fee.dunning.policy",
+        tracking=True,
         help="Empty: the company's default policy.",
     )
     dunning_level_id = fields.Many2one(
-        "fee.dunning.level", string="Dunning Level", readonly=True, tracking=True, copy=False,
+        "fee.dunning.level",
+        readonly=True,
+        tracking=True,
+        copy=False,
         index="btree_not_null",
     )
     dunning_exempt = fields.Boolean(
-        string="Exempt from Dunning", tracking=True, copy=False,
+        string="Exempt from Dunning",
+        tracking=True,
+        copy=False,
         help="Red list / VIP / government (红名单、免催免停): never dunned nor suspended.",
     )
-    dunning_exempt_reason = fields.Char(string="Exemption Reason", tracking=True, copy=False)
+    dunning_exempt_reason = fields.Char(
+        string="Exemption Reason", tracking=True, copy=False
+    )
     dunning_exempt_until = fields.Date(string="Exempt Until", tracking=True, copy=False)
-    arrears_reason_id = fields.Many2one("fee.arrears.reason", string="Arrears Reason", tracking=True)
+    arrears_reason_id = fields.Many2one("fee.arrears.reason", tracking=True)
     dunning_line_ids = fields.One2many(
-        "fee.dunning.line", "partner_id", string="Dunning History",
+        "fee.dunning.line",
+        "partner_id",
+        string="Dunning History",
         domain=[("state", "in", ("done", "skipped"))],
     )
     fee_overdue_amount = fields.Monetary(
-        string="Overdue", compute="_compute_fee_overdue", search="_search_fee_overdue_amount",
+        string="Overdue",
+        compute="_compute_fee_overdue",
+        search="_search_fee_overdue_amount",
         currency_field="fee_currency_id",
         help="Overdue receivable today, after unapplied payments and credit notes.",
     )
     fee_overdue_days = fields.Integer(
-        string="Days Overdue", compute="_compute_fee_overdue",
-        search="_search_fee_overdue_days", help="Age of the oldest unpaid overdue amount.",
+        string="Days Overdue",
+        compute="_compute_fee_overdue",
+        search="_search_fee_overdue_days",
+        help="Age of the oldest unpaid overdue amount.",
     )
-    fee_currency_id = fields.Many2one("res.currency", compute="_compute_fee_currency_id")
+    fee_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_fee_currency_id"
+    )
 
     @api.depends("id_number", "phone", "mobile", "street", "area_id")
     def _compute_file_complete(self):
@@ -108,7 +137,9 @@ class ResPartner(models.Model):
         for partner in self:
             overdue = data.get(partner.id)
             partner.fee_overdue_amount = overdue["amount"] if overdue else 0.0
-            partner.fee_overdue_days = (today - overdue["oldest_due"]).days if overdue else 0
+            partner.fee_overdue_days = (
+                (today - overdue["oldest_due"]).days if overdue else 0
+            )
 
     def _search_fee_overdue_amount(self, operator, value):
         return self._search_overdue("amount", operator, value)
@@ -124,10 +155,18 @@ class ResPartner(models.Model):
             raise ValidationError(self.env._("Unsupported search on overdue figures."))
         today = fields.Date.context_today(self)
         figures = {
-            partner_id: overdue["amount"] if key == "amount" else (today - overdue["oldest_due"]).days
-            for partner_id, overdue in self._get_overdue_data(today, self.env.company).items()
+            partner_id: overdue["amount"]
+            if key == "amount"
+            else (today - overdue["oldest_due"]).days
+            for partner_id, overdue in self._get_overdue_data(
+                today, self.env.company
+            ).items()
         }
-        matching = [partner_id for partner_id, figure in figures.items() if compare(figure, value)]
+        matching = [
+            partner_id
+            for partner_id, figure in figures.items()
+            if compare(figure, value)
+        ]
         if compare(0, value):
             return ["|", ("id", "in", matching), ("id", "not in", list(figures))]
         return [("id", "in", matching)]
@@ -146,10 +185,12 @@ class ResPartner(models.Model):
         self.env["account.move"].flush_model(["dispute_state", "promise_date"])
         partner_filter = (
             SQL("AND aml.partner_id = ANY(%s)", list(partner_ids))
-            if partner_ids is not None else SQL()
+            if partner_ids is not None
+            else SQL()
         )
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             WITH open_lines AS (
                 SELECT aml.id, aml.partner_id, aml.move_id, aml.date_maturity,
                        aml.amount_residual,
@@ -196,12 +237,23 @@ class ResPartner(models.Model):
                    COALESCE(p.paused_amount, 0), p.paused_due
               FROM totals t FULL JOIN paused p ON p.partner_id = t.partner_id
             """,
-            date=date, company=company.id, partner_filter=partner_filter,
-        ))
+                date=date,
+                company=company.id,
+                partner_filter=partner_filter,
+            )
+        )
         result = {}
         rows = self.env.cr.fetchall()
-        for partner_id, amount, oldest_due, move_ids, disputed, promised, paused_amount, paused_due \
-                in rows:
+        for (
+            partner_id,
+            amount,
+            oldest_due,
+            move_ids,
+            disputed,
+            promised,
+            paused_amount,
+            paused_due,
+        ) in rows:
             result[partner_id] = {
                 "paused_amount": company.currency_id.round(paused_amount),
                 "paused_due": paused_due,
@@ -209,7 +261,9 @@ class ResPartner(models.Model):
                 "oldest_due": oldest_due or date,
                 "move_ids": move_ids or [],
                 "paused": {
-                    name for name, flag in (("dispute", disputed), ("promise", promised)) if flag
+                    name
+                    for name, flag in (("dispute", disputed), ("promise", promised))
+                    if flag
                 },
             }
         return result
@@ -219,27 +273,38 @@ class ResPartner(models.Model):
         with_number = self.filtered("id_number")
         invalid = with_number.filtered(lambda p: not is_valid_id_number(p.id_number))
         if invalid:
-            raise ValidationError(self.env._(
-                "Invalid ID number %(number)s for %(name)s: an ID number has 17 digits and a check "
-                "character (digit or X) that must match (GB 11643).",
-                number=invalid[0].id_number, name=invalid[0].display_name,
-            ))
+            raise ValidationError(
+                self.env._(
+                    "Invalid ID number %(number)s for %(name)s: an ID number has 17 digits and a check "
+                    "character (digit or X) that must match (GB 11643).",
+                    number=invalid[0].id_number,
+                    name=invalid[0].display_name,
+                )
+            )
         subscribers = with_number.filtered("is_subscriber")
         if not subscribers:
             return
-        duplicates = self.search([
-            ("is_subscriber", "=", True),
-            ("id_number", "in", subscribers.mapped("id_number")),
-            ("id", "not in", subscribers.ids),
-        ]) | subscribers
+        duplicates = (
+            self.search(
+                [
+                    ("is_subscriber", "=", True),
+                    ("id_number", "in", subscribers.mapped("id_number")),
+                    ("id", "not in", subscribers.ids),
+                ]
+            )
+            | subscribers
+        )
         seen = {}
         for partner in duplicates:
             key = (partner.company_id.id, partner.id_number)
             if key in seen:
-                raise ValidationError(self.env._(
-                    "ID number %(number)s is already used by subscriber %(other)s.",
-                    number=partner.id_number, other=seen[key].display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "ID number %(number)s is already used by subscriber %(other)s.",
+                        number=partner.id_number,
+                        other=seen[key].display_name,
+                    )
+                )
             seen[key] = partner
 
     @api.model_create_multi
@@ -283,7 +348,9 @@ class ResPartner(models.Model):
             lowered = {}
             for partner in company_partners:
                 levels = partner.dunning_level_id.policy_id.level_ids.sorted()
-                reached = levels._get_reached_level(*self._dunning_figures(figures, partner, today))
+                reached = levels._get_reached_level(
+                    *self._dunning_figures(figures, partner, today)
+                )
                 if partner.dunning_level_id._escalates_from(reached):
                     lowered.setdefault(reached, self.sudo().browse())
                     lowered[reached] |= partner
@@ -300,19 +367,29 @@ class ResPartner(models.Model):
         return overdue["amount"], (date - overdue["oldest_due"]).days
 
     def _fee_reconnect_arrears_services(self):
-        services = self.env["fee.subscription"].sudo().search([
-            ("partner_id", "in", self.ids),
-            ("state", "=", "suspended"),
-            ("suspended_for_arrears", "=", True),
-        ])
+        services = (
+            self.env["fee.subscription"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.ids),
+                    ("state", "=", "suspended"),
+                    ("suspended_for_arrears", "=", True),
+                ]
+            )
+        )
         if services:
             services.action_reconnect()
 
     def _check_exemption_rights(self):
-        if not self.env.su and not self.env.user.has_group("fee_collection.group_fee_manager"):
-            raise AccessError(self.env._(
-                "Only fee collection managers can exempt subscribers from dunning."
-            ))
+        if not self.env.su and not self.env.user.has_group(
+            "fee_collection.group_fee_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only fee collection managers can exempt subscribers from dunning."
+                )
+            )
 
     @api.onchange("area_id")
     def _onchange_area_id(self):

@@ -1,6 +1,8 @@
-from . import test_id_number
-from . import test_subscriber
-from . import test_subscription_state
-from . import test_billing
-from . import test_access
-from . import test_dunning
+from . import (
+    test_access,
+    test_billing,
+    test_dunning,
+    test_id_number,
+    test_subscriber,
+    test_subscription_state,
+)

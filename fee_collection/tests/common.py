@@ -20,10 +20,16 @@ class FeeCollectionCommon(AccountTestInvoicingCommon):
         cls.grid = cls.env["fee.area"].create(
             {"name": "Grid 1", "code": "N01", "parent_id": cls.branch.id}
         )
-        cls.user_collector = cls._create_fee_user("fee_collector", "group_fee_collector")
-        cls.user_collector_2 = cls._create_fee_user("fee_collector_2", "group_fee_collector")
+        cls.user_collector = cls._create_fee_user(
+            "fee_collector", "group_fee_collector"
+        )
+        cls.user_collector_2 = cls._create_fee_user(
+            "fee_collector_2", "group_fee_collector"
+        )
         cls.user_cashier = cls._create_fee_user("fee_cashier", "group_fee_cashier")
-        cls.user_accountant = cls._create_fee_user("fee_accountant", "group_fee_accountant")
+        cls.user_accountant = cls._create_fee_user(
+            "fee_accountant", "group_fee_accountant"
+        )
         cls.user_manager = cls._create_fee_user("fee_manager", "group_fee_manager")
         cls.grid.collector_ids = cls.user_collector
         cls.product_tv = cls._create_fee_item("Cable TV", 25.0)
@@ -33,44 +39,58 @@ class FeeCollectionCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def get_default_groups(cls):
-        return super().get_default_groups() | cls.env.ref("fee_collection.group_fee_manager")
+        return super().get_default_groups() | cls.env.ref(
+            "fee_collection.group_fee_manager"
+        )
 
     @classmethod
     def _create_fee_user(cls, login, group):
         return mail_new_test_user(
-            cls.env, login=login, name=login.replace("_", " ").title(),
-            groups=f"fee_collection.{group}", company_id=cls.env.company.id,
+            cls.env,
+            login=login,
+            name=login.replace("_", " ").title(),
+            groups=f"fee_collection.{group}",
+            company_id=cls.env.company.id,
             company_ids=[Command.set(cls.env.company.ids)],
         )
 
     @classmethod
     def _create_fee_item(cls, name, price, **vals):
         return cls._create_product(
-            name=name, lst_price=price, type="service", is_fee_item=True,
-            taxes_id=[Command.clear()], **vals,
+            name=name,
+            lst_price=price,
+            type="service",
+            is_fee_item=True,
+            taxes_id=[Command.clear()],
+            **vals,
         )
 
     @classmethod
     def _create_subscriber(cls, name, sequence="001", **vals):
-        return cls.env["res.partner"].create({
-            "name": name,
-            "is_subscriber": True,
-            "id_number": make_id_number(sequence=sequence),
-            "mobile": "13800000" + sequence,
-            "street": "1 Wusi Road",
-            "area_id": cls.grid.id,
-            **vals,
-        })
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_subscriber": True,
+                "id_number": make_id_number(sequence=sequence),
+                "mobile": "13800000" + sequence,
+                "street": "1 Wusi Road",
+                "area_id": cls.grid.id,
+                **vals,
+            }
+        )
 
     @classmethod
-    def _create_subscription(cls, partner=None, product=None, number="TV-0001", activate=True,
-                             **vals):
-        subscription = cls.env["fee.subscription"].create({
-            "partner_id": (partner or cls.subscriber).id,
-            "product_id": (product or cls.product_tv).id,
-            "service_number": number,
-            **vals,
-        })
+    def _create_subscription(
+        cls, partner=None, product=None, number="TV-0001", activate=True, **vals
+    ):
+        subscription = cls.env["fee.subscription"].create(
+            {
+                "partner_id": (partner or cls.subscriber).id,
+                "product_id": (product or cls.product_tv).id,
+                "service_number": number,
+                **vals,
+            }
+        )
         if activate:
             subscription.action_activate()
         return subscription

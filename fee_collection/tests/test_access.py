@@ -15,13 +15,21 @@ class TestAccess(FeeCollectionCommon):
             {"name": "Grid 2", "code": "N02", "parent_id": cls.branch.id}
         )
         cls.own_service = cls._create_subscription(number="OWN")
-        cls.stranger = cls._create_subscriber("Stranger", sequence="020", area_id=cls.other_grid.id)
-        cls.other_service = cls._create_subscription(partner=cls.stranger, number="OTHER")
+        cls.stranger = cls._create_subscriber(
+            "Stranger", sequence="020", area_id=cls.other_grid.id
+        )
+        cls.other_service = cls._create_subscription(
+            partner=cls.stranger, number="OTHER"
+        )
         cls.direct = cls._create_subscriber(
-            "Directly Assigned", sequence="021", area_id=cls.other_grid.id,
+            "Directly Assigned",
+            sequence="021",
+            area_id=cls.other_grid.id,
             collector_id=cls.user_collector.id,
         )
-        cls.direct_service = cls._create_subscription(partner=cls.direct, number="DIRECT")
+        cls.direct_service = cls._create_subscription(
+            partner=cls.direct, number="DIRECT"
+        )
 
     @users("fee_collector")
     def test_collector_sees_own_area_and_assigned_subscribers_only(self):
@@ -56,13 +64,21 @@ class TestAccess(FeeCollectionCommon):
     @freeze_time("2024-03-01")
     @users("fee_accountant")
     def test_accountant_runs_the_whole_flow(self):
-        partner = self.env["res.partner"].create({
-            "name": "New Subscriber", "is_subscriber": True, "area_id": self.grid.id,
-        })
-        service = self.env["fee.subscription"].create({
-            "partner_id": partner.id, "product_id": self.product_tv.id,
-            "service_number": "NEW-1", "date_start": "2024-03-01",
-        })
+        partner = self.env["res.partner"].create(
+            {
+                "name": "New Subscriber",
+                "is_subscriber": True,
+                "area_id": self.grid.id,
+            }
+        )
+        service = self.env["fee.subscription"].create(
+            {
+                "partner_id": partner.id,
+                "product_id": self.product_tv.id,
+                "service_number": "NEW-1",
+                "date_start": "2024-03-01",
+            }
+        )
         service.action_activate()
         run = self.env["fee.billing.run"].create({"date": "2024-03-01"})
         run.action_run()
@@ -78,21 +94,39 @@ class TestAccess(FeeCollectionCommon):
         self.assertEqual(area.company_id, self.env.company)
 
     def test_group_hierarchy(self):
-        self.assertTrue(self.user_manager.has_group("fee_collection.group_fee_collector"))
-        self.assertTrue(self.user_accountant.has_group("fee_collection.group_fee_cashier"))
+        self.assertTrue(
+            self.user_manager.has_group("fee_collection.group_fee_collector")
+        )
+        self.assertTrue(
+            self.user_accountant.has_group("fee_collection.group_fee_cashier")
+        )
         self.assertTrue(self.user_cashier.has_group("account.group_account_invoice"))
-        self.assertFalse(self.user_collector.has_group("fee_collection.group_fee_cashier"))
-        self.assertFalse(self.user_cashier.has_group("fee_collection.group_fee_accountant"))
+        self.assertFalse(
+            self.user_collector.has_group("fee_collection.group_fee_cashier")
+        )
+        self.assertFalse(
+            self.user_cashier.has_group("fee_collection.group_fee_accountant")
+        )
 
     def test_other_company_services_invisible(self):
         other_company = self.setup_other_company()["company"]
         foreign_item = self._create_fee_item("Water", 30.0, company_id=other_company.id)
-        foreign = self.env["res.partner"].create({
-            "name": "Foreign", "is_subscriber": True, "company_id": other_company.id,
-        })
-        self.env["fee.subscription"].create({
-            "partner_id": foreign.id, "product_id": foreign_item.id, "service_number": "W-1",
-            "company_id": other_company.id,
-        })
-        visible = self.env["fee.subscription"].with_user(self.user_accountant).search([])
+        foreign = self.env["res.partner"].create(
+            {
+                "name": "Foreign",
+                "is_subscriber": True,
+                "company_id": other_company.id,
+            }
+        )
+        self.env["fee.subscription"].create(
+            {
+                "partner_id": foreign.id,
+                "product_id": foreign_item.id,
+                "service_number": "W-1",
+                "company_id": other_company.id,
+            }
+        )
+        visible = (
+            self.env["fee.subscription"].with_user(self.user_accountant).search([])
+        )
         self.assertNotIn("W-1", visible.mapped("service_number"))

@@ -25,37 +25,53 @@ class TestBilling(FeeCollectionCommon):
     def test_monthly_across_month_ends_and_leap_february(self):
         subscription = self._create_subscription(date_start="2024-01-31")
         run = self._run_billing("2024-04-30")
-        self.assertEqual(billed_periods(subscription), [
-            (D("2024-01-31"), D("2024-02-28")),
-            (D("2024-02-29"), D("2024-03-30")),
-            (D("2024-03-31"), D("2024-04-29")),
-            (D("2024-04-30"), D("2024-05-30")),
-        ])
+        self.assertEqual(
+            billed_periods(subscription),
+            [
+                (D("2024-01-31"), D("2024-02-28")),
+                (D("2024-02-29"), D("2024-03-30")),
+                (D("2024-03-31"), D("2024-04-29")),
+                (D("2024-04-30"), D("2024-05-30")),
+            ],
+        )
         self.assertEqual(subscription.next_bill_date, D("2024-05-31"))
         self.assertEqual(run.invoice_count, 1, "catch-up periods go on one invoice")
         self.assertEqual(run.invoice_ids.amount_total, 100.0)
 
     @freeze_time("2024-06-01")
     def test_quarterly(self):
-        subscription = self._create_subscription(date_start="2023-11-30", billing_period="quarter")
+        subscription = self._create_subscription(
+            date_start="2023-11-30", billing_period="quarter"
+        )
         self._run_billing("2024-06-01")
-        self.assertEqual(billed_periods(subscription), [
-            (D("2023-11-30"), D("2024-02-28")),
-            (D("2024-02-29"), D("2024-05-29")),
-            (D("2024-05-30"), D("2024-08-29")),
-        ])
+        self.assertEqual(
+            billed_periods(subscription),
+            [
+                (D("2023-11-30"), D("2024-02-28")),
+                (D("2024-02-29"), D("2024-05-29")),
+                (D("2024-05-30"), D("2024-08-29")),
+            ],
+        )
         self.assertEqual(subscription.next_bill_date, D("2024-08-30"))
 
     @freeze_time("2025-03-01")
     def test_yearly_from_leap_day(self):
-        subscription = self._create_subscription(date_start="2024-02-29", billing_period="year")
+        subscription = self._create_subscription(
+            date_start="2024-02-29", billing_period="year"
+        )
         self._run_billing("2025-03-01")
-        self.assertEqual(billed_periods(subscription), [
-            (D("2024-02-29"), D("2025-02-27")),
-            (D("2025-02-28"), D("2026-02-27")),
-        ])
-        self.assertEqual(subscription._get_period_start(4), D("2028-02-29"),
-                         "anchored on the start date: back to 29 February in leap years")
+        self.assertEqual(
+            billed_periods(subscription),
+            [
+                (D("2024-02-29"), D("2025-02-27")),
+                (D("2025-02-28"), D("2026-02-27")),
+            ],
+        )
+        self.assertEqual(
+            subscription._get_period_start(4),
+            D("2028-02-29"),
+            "anchored on the start date: back to 29 February in leap years",
+        )
 
     @freeze_time("2024-03-01")
     def test_not_due_yet_is_not_billed(self):
@@ -68,10 +84,14 @@ class TestBilling(FeeCollectionCommon):
     def test_one_posted_invoice_per_subscriber_with_a_line_per_service(self):
         tv = self._create_subscription(number="TV-1", date_start="2024-03-01")
         broadband = self._create_subscription(
-            product=self.product_broadband, number="BB-1", date_start="2024-02-01",
+            product=self.product_broadband,
+            number="BB-1",
+            date_start="2024-02-01",
         )
         neighbour = self._create_subscriber("Li Qiang", sequence="002")
-        other = self._create_subscription(partner=neighbour, number="TV-2", date_start="2024-03-01")
+        other = self._create_subscription(
+            partner=neighbour, number="TV-2", date_start="2024-03-01"
+        )
         run = self._run_billing("2024-03-01")
         self.assertEqual(run.state, "done")
         self.assertEqual(len(run.invoice_ids), 2)
@@ -92,7 +112,10 @@ class TestBilling(FeeCollectionCommon):
     @freeze_time("2024-03-01")
     def test_taxes_apply_to_fee_items(self):
         taxed = self._create_product(
-            name="Taxed Fee", lst_price=100.0, type="service", is_fee_item=True,
+            name="Taxed Fee",
+            lst_price=100.0,
+            type="service",
+            is_fee_item=True,
             taxes_id=[Command.set(self.tax_sale_a.ids)],
         )
         self._create_subscription(product=taxed, date_start="2024-03-01")
@@ -102,11 +125,17 @@ class TestBilling(FeeCollectionCommon):
 
     @freeze_time("2024-03-01")
     def test_discounted_price_is_billed(self):
-        pricelist = self.env["product.pricelist"].create({
-            "name": "Half price",
-            "currency_id": self.env.company.currency_id.id,
-            "item_ids": [Command.create({"compute_price": "percentage", "percent_price": 50.0})],
-        })
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Half price",
+                "currency_id": self.env.company.currency_id.id,
+                "item_ids": [
+                    Command.create(
+                        {"compute_price": "percentage", "percent_price": 50.0}
+                    )
+                ],
+            }
+        )
         self.subscriber.property_product_pricelist = pricelist
         self._create_subscription(date_start="2024-03-01")
         self.assertEqual(self._run_billing("2024-03-01").amount_total, 12.5)
@@ -114,9 +143,12 @@ class TestBilling(FeeCollectionCommon):
     @freeze_time("2024-03-01")
     def test_pricelist_in_other_currency_is_reported(self):
         other_currency = self.setup_other_currency("EUR")
-        pricelist = self.env["product.pricelist"].create({
-            "name": "Euro", "currency_id": other_currency.id,
-        })
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Euro",
+                "currency_id": other_currency.id,
+            }
+        )
         self.subscriber.property_product_pricelist = pricelist
         self._create_subscription(date_start="2024-03-01")
         run = self._run_billing("2024-03-01")
@@ -132,7 +164,9 @@ class TestBilling(FeeCollectionCommon):
         self.assertFalse(second.invoice_ids)
         self.assertEqual(len(subscription.invoice_line_ids), 3)
         first.action_run()
-        self.assertEqual(len(subscription.invoice_line_ids), 3, "running the same run again")
+        self.assertEqual(
+            len(subscription.invoice_line_ids), 3, "running the same run again"
+        )
 
     @freeze_time("2024-05-01")
     def test_deleting_a_draft_invoice_frees_its_periods(self):
@@ -146,11 +180,14 @@ class TestBilling(FeeCollectionCommon):
         self.assertEqual(subscription.next_bill_date, D("2024-03-01"))
         rerun = self._run_billing("2024-05-01")
         self.assertEqual(len(rerun.invoice_ids.invoice_line_ids), 2)
-        self.assertEqual(billed_periods(subscription), [
-            (D("2024-03-01"), D("2024-03-31")),
-            (D("2024-04-01"), D("2024-04-30")),
-            (D("2024-05-01"), D("2024-05-31")),
-        ])
+        self.assertEqual(
+            billed_periods(subscription),
+            [
+                (D("2024-03-01"), D("2024-03-31")),
+                (D("2024-04-01"), D("2024-04-30")),
+                (D("2024-05-01"), D("2024-05-31")),
+            ],
+        )
         self.assertEqual(subscription.next_bill_date, D("2024-06-01"))
 
     @mute_logger("odoo.sql_db")
@@ -160,33 +197,45 @@ class TestBilling(FeeCollectionCommon):
         run = self._run_billing("2024-03-01")
         line = subscription.invoice_line_ids
         with self.assertRaises(IntegrityError):
-            self.env["account.move"].create({
-                "move_type": "out_invoice",
-                "partner_id": self.subscriber.id,
-                "invoice_line_ids": [Command.create({
-                    "product_id": self.product_tv.id,
-                    "price_unit": 25.0,
-                    "subscription_id": subscription.id,
-                    "period_start": line.period_start,
-                    "period_end": line.period_end,
-                })],
-            })
+            self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.subscriber.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.product_tv.id,
+                                "price_unit": 25.0,
+                                "subscription_id": subscription.id,
+                                "period_start": line.period_start,
+                                "period_end": line.period_end,
+                            }
+                        )
+                    ],
+                }
+            )
             self.env.flush_all()
         self.assertEqual(run.invoice_count, 1)
 
     @freeze_time("2024-03-01")
     def test_only_active_services_and_suspended_when_item_says_so(self):
-        rental = self._create_fee_item("Line Rental", 10.0, fee_bill_when_suspended=True)
+        rental = self._create_fee_item(
+            "Line Rental", 10.0, fee_bill_when_suspended=True
+        )
         active = self._create_subscription(number="A", date_start="2024-03-01")
         suspended = self._create_subscription(number="S", date_start="2024-03-01")
         suspended.action_suspend(reason="arrears")
         suspended_rental = self._create_subscription(
-            product=rental, number="R", date_start="2024-03-01",
+            product=rental,
+            number="R",
+            date_start="2024-03-01",
         )
         suspended_rental.action_suspend(reason="arrears")
         disconnected = self._create_subscription(number="D", date_start="2024-03-01")
         disconnected.action_disconnect()
-        draft = self._create_subscription(number="X", date_start="2024-03-01", activate=False)
+        draft = self._create_subscription(
+            number="X", date_start="2024-03-01", activate=False
+        )
         self._run_billing("2024-03-01")
         self.assertTrue(active.invoice_line_ids)
         self.assertTrue(suspended_rental.invoice_line_ids)
@@ -199,9 +248,14 @@ class TestBilling(FeeCollectionCommon):
         categ = self.env["product.category"].create({"name": "No accounts"})
         categ.property_account_income_categ_id = False
         broken_item = self._create_fee_item(
-            "Broken", 10.0, categ_id=categ.id, property_account_income_id=False,
+            "Broken",
+            10.0,
+            categ_id=categ.id,
+            property_account_income_id=False,
         )
-        broken = self._create_subscription(product=broken_item, number="B", date_start="2024-03-01")
+        broken = self._create_subscription(
+            product=broken_item, number="B", date_start="2024-03-01"
+        )
         fine = self._create_subscription(number="F", date_start="2024-03-01")
         run = self._run_billing("2024-03-01")
         self.assertTrue(fine.invoice_line_ids)
@@ -209,21 +263,27 @@ class TestBilling(FeeCollectionCommon):
         self.assertEqual(run.issue_ids.subscription_id, broken)
         self.assertIn("has no income account", run.issue_ids.reason)
         self.assertEqual(run.state, "done")
-        self.assertEqual(broken.next_bill_date, D("2024-03-01"), "left to bill once fixed")
+        self.assertEqual(
+            broken.next_bill_date, D("2024-03-01"), "left to bill once fixed"
+        )
 
     @freeze_time("2024-03-01")
     def test_subscriber_whose_invoice_fails_is_reported_and_others_billed(self):
         bad = self._create_subscriber("Bad Data", sequence="005")
-        bad_service = self._create_subscription(partner=bad, number="BAD", date_start="2024-03-01")
+        bad_service = self._create_subscription(
+            partner=bad, number="BAD", date_start="2024-03-01"
+        )
         good_service = self._create_subscription(number="GOOD", date_start="2024-03-01")
         post = type(self.env["account.move"])._post
 
         def post_refusing_bad_data(moves, soft=True):
             if bad in moves.partner_id:
-                raise UserError("Refused by a test")
+                raise UserError(self.env._("Refused by a test"))
             return post(moves, soft=soft)
 
-        with patch.object(type(self.env["account.move"]), "_post", post_refusing_bad_data):
+        with patch.object(
+            type(self.env["account.move"]), "_post", post_refusing_bad_data
+        ):
             run = self._run_billing("2024-03-01")
         self.assertTrue(good_service.invoice_line_ids.move_id.state == "posted")
         self.assertFalse(bad_service.invoice_line_ids)
@@ -233,7 +293,10 @@ class TestBilling(FeeCollectionCommon):
     @freeze_time("2024-03-01")
     def test_run_dates_far_away_or_locked_are_refused(self):
         for far in ("2022-12-31", "2025-06-01"):
-            with self.subTest(date=far), self.assertRaisesRegex(ValidationError, "more than a year"):
+            with (
+                self.subTest(date=far),
+                self.assertRaisesRegex(ValidationError, "more than a year"),
+            ):
                 self.env["fee.billing.run"].create({"date": far})
         self.env.company.fiscalyear_lock_date = "2024-01-31"
         with self.assertRaisesRegex(ValidationError, "locked period"):
@@ -260,11 +323,15 @@ class TestBilling(FeeCollectionCommon):
     def test_cron_bills_in_bounded_batches(self):
         subscribers = self.subscriber
         for sequence in ("011", "012"):
-            subscribers |= self._create_subscriber(f"Subscriber {sequence}", sequence=sequence)
+            subscribers |= self._create_subscriber(
+                f"Subscriber {sequence}", sequence=sequence
+            )
         services = self.env["fee.subscription"]
         for index, partner in enumerate(subscribers):
             services |= self._create_subscription(
-                partner=partner, number=f"C{index}", date_start="2024-02-01",
+                partner=partner,
+                number=f"C{index}",
+                date_start="2024-02-01",
             )
         progress = []
         notify = type(self.env["ir.cron"])._notify_progress
@@ -273,11 +340,16 @@ class TestBilling(FeeCollectionCommon):
             progress.append((done, remaining))
             return notify(crons, done=done, remaining=remaining, deactivate=deactivate)
 
-        with patch.object(type(self.env["ir.cron"]), "_notify_progress", record_progress):
+        with patch.object(
+            type(self.env["ir.cron"]), "_notify_progress", record_progress
+        ):
             for _call in range(3):
                 self.env["fee.billing.run"]._cron_bill_due_services(batch_size=2)
-        self.assertEqual(progress, [(2, 1), (1, 0), (0, 0)],
-                         "services of 2 subscribers, then of the last one, then nothing")
+        self.assertEqual(
+            progress,
+            [(2, 1), (1, 0), (0, 0)],
+            "services of 2 subscribers, then of the last one, then nothing",
+        )
         runs = self.env["fee.billing.run"].search([("date", "=", "2024-03-01")])
         self.assertEqual(len(runs), 1, "one run per day, reused by every batch")
         self.assertEqual(runs.state, "done")
@@ -287,30 +359,53 @@ class TestBilling(FeeCollectionCommon):
     @freeze_time("2024-03-01")
     def test_companies_are_billed_apart(self):
         other_company = self.setup_other_company()["company"]
-        foreign = self.env["res.partner"].create({
-            "name": "Other Company Subscriber", "is_subscriber": True,
-            "company_id": other_company.id,
-        })
+        foreign = self.env["res.partner"].create(
+            {
+                "name": "Other Company Subscriber",
+                "is_subscriber": True,
+                "company_id": other_company.id,
+            }
+        )
         foreign_item = self._create_fee_item("Water", 30.0, company_id=other_company.id)
-        foreign_service = self.env["fee.subscription"].with_company(other_company).create({
-            "partner_id": foreign.id, "product_id": foreign_item.id, "service_number": "W-1",
-            "date_start": "2024-03-01", "company_id": other_company.id,
-        })
+        foreign_service = (
+            self.env["fee.subscription"]
+            .with_company(other_company)
+            .create(
+                {
+                    "partner_id": foreign.id,
+                    "product_id": foreign_item.id,
+                    "service_number": "W-1",
+                    "date_start": "2024-03-01",
+                    "company_id": other_company.id,
+                }
+            )
+        )
         foreign_service.action_activate()
         own_service = self._create_subscription(date_start="2024-03-01")
         run = self._run_billing("2024-03-01")
         self.assertTrue(own_service.invoice_line_ids)
         self.assertFalse(foreign_service.invoice_line_ids)
-        other_run = self.env["fee.billing.run"].with_company(other_company).create({
-            "date": "2024-03-01", "company_id": other_company.id,
-        })
+        other_run = (
+            self.env["fee.billing.run"]
+            .with_company(other_company)
+            .create(
+                {
+                    "date": "2024-03-01",
+                    "company_id": other_company.id,
+                }
+            )
+        )
         other_run.action_run()
-        self.assertEqual(foreign_service.invoice_line_ids.move_id.company_id, other_company)
+        self.assertEqual(
+            foreign_service.invoice_line_ids.move_id.company_id, other_company
+        )
         self.assertEqual(other_run.journal_id.company_id, other_company)
         self.assertEqual(run.invoice_ids.company_id, self.env.company)
 
     def test_period_helpers(self):
-        subscription = self._create_subscription(date_start=date(2023, 8, 31), activate=False)
+        subscription = self._create_subscription(
+            date_start=date(2023, 8, 31), activate=False
+        )
         self.assertEqual(subscription._get_period_index(date(2023, 8, 31)), 0)
         self.assertEqual(subscription._get_period_index(date(2023, 9, 30)), 1)
         self.assertEqual(subscription._get_period_index(date(2023, 10, 30)), 1)

@@ -6,10 +6,9 @@ from odoo import Command, fields, sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.fee_collection.models.fee_dunning_run import DUNNING_LOCK_KEY
 from odoo.addons.mail.tests.common import MockEmail
 from odoo.addons.sms.tests.common import SMSCase
-
-from odoo.addons.fee_collection.models.fee_dunning_run import DUNNING_LOCK_KEY
 
 from .common import FeeCollectionCommon
 
@@ -22,55 +21,110 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
     def setUpClass(cls):
         super().setUpClass()
         cls.late_fee_item = cls._create_product(
-            name="Late Fee", type="service", taxes_id=[Command.clear()],
+            name="Late Fee",
+            type="service",
+            taxes_id=[Command.clear()],
         )
-        cls.env.company.write({
-            "late_fee_daily_rate": 0.001,
-            "late_fee_grace_days": 5,
-            "late_fee_cap_ratio": 0.1,
-            "late_fee_product_id": cls.late_fee_item.id,
-            "dunning_fee_product_id": cls.late_fee_item.id,
-        })
+        cls.env.company.write(
+            {
+                "late_fee_daily_rate": 0.001,
+                "late_fee_grace_days": 5,
+                "late_fee_cap_ratio": 0.1,
+                "late_fee_product_id": cls.late_fee_item.id,
+                "dunning_fee_product_id": cls.late_fee_item.id,
+            }
+        )
         sms_template = cls.env.ref("fee_collection.sms_template_dunning_reminder")
-        cls.policy = cls.env["fee.dunning.policy"].create({
-            "name": "Retail (test)",
-            "level_ids": [
-                Command.create({"sequence": 1, "name": "Reminder", "days_overdue": 1,
-                                "send_sms": True, "sms_template_id": sms_template.id}),
-                Command.create({"sequence": 2, "name": "Call", "days_overdue": 10,
-                                "min_amount": 50.0, "order_type": "phone"}),
-                Command.create({"sequence": 3, "name": "Visit", "days_overdue": 30,
-                                "order_type": "visit", "send_letter": True,
-                                "apply_late_fee": True}),
-                Command.create({"sequence": 4, "name": "Suspend", "days_overdue": 60,
-                                "suspend_service": True, "apply_late_fee": True,
-                                "fee_amount": 10.0}),
-                Command.create({"sequence": 5, "name": "Disconnect", "days_overdue": 90,
-                                "disconnect_service": True}),
-            ],
-        })
-        cls.reminder, cls.call, cls.visit, cls.suspend, cls.disconnect = cls.policy.level_ids
+        cls.policy = cls.env["fee.dunning.policy"].create(
+            {
+                "name": "Retail (test)",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "sequence": 1,
+                            "name": "Reminder",
+                            "days_overdue": 1,
+                            "send_sms": True,
+                            "sms_template_id": sms_template.id,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 2,
+                            "name": "Call",
+                            "days_overdue": 10,
+                            "min_amount": 50.0,
+                            "order_type": "phone",
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 3,
+                            "name": "Visit",
+                            "days_overdue": 30,
+                            "order_type": "visit",
+                            "send_letter": True,
+                            "apply_late_fee": True,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 4,
+                            "name": "Suspend",
+                            "days_overdue": 60,
+                            "suspend_service": True,
+                            "apply_late_fee": True,
+                            "fee_amount": 10.0,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 5,
+                            "name": "Disconnect",
+                            "days_overdue": 90,
+                            "disconnect_service": True,
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.reminder, cls.call, cls.visit, cls.suspend, cls.disconnect = (
+            cls.policy.level_ids
+        )
         cls.env.company.dunning_policy_id = cls.policy
-        cls.subscriber.write({"mobile": "+8613800000001", "email": "zhang.wei@example.com"})
+        cls.subscriber.write(
+            {"mobile": "+8613800000001", "email": "zhang.wei@example.com"}
+        )
         cls.service = cls._create_subscription(date_start="2024-01-01")
 
     def _invoice(self, amount=100.0, date="2024-01-01", due=None, partner=None):
-        invoice = self.env["account.move"].create({
-            "move_type": "out_invoice",
-            "partner_id": (partner or self.subscriber).id,
-            "invoice_date": date,
-            "invoice_date_due": due or date,
-            "invoice_line_ids": [Command.create({
-                "product_id": self.product_tv.id, "price_unit": amount, "tax_ids": [],
-            })],
-        })
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or self.subscriber).id,
+                "invoice_date": date,
+                "invoice_date_due": due or date,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product_tv.id,
+                            "price_unit": amount,
+                            "tax_ids": [],
+                        }
+                    )
+                ],
+            }
+        )
         invoice.action_post()
         return invoice
 
     def _pay(self, invoices, amount):
         self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoices.ids,
-        ).create({"amount": amount, "payment_date": fields.Date.today()})._create_payments()
+            active_model="account.move",
+            active_ids=invoices.ids,
+        ).create(
+            {"amount": amount, "payment_date": fields.Date.today()}
+        )._create_payments()
 
     def _dun(self, date=None):
         run = self.env["fee.dunning.run"].create({"date": date or fields.Date.today()})
@@ -78,7 +132,9 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         return run
 
     def _line(self, run, partner=None):
-        return run.line_ids.filtered(lambda line: line.partner_id == (partner or self.subscriber))
+        return run.line_ids.filtered(
+            lambda line: line.partner_id == (partner or self.subscriber)
+        )
 
     # ------------------------------------------------------------------
     # Escalation
@@ -95,16 +151,22 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             again = self._dun()
             self.assertFalse(again.line_ids, "a second run the same day adds nothing")
             run.action_execute()
-            self.assertEqual(len(run.line_ids.action_ids), 1, "executing again does nothing")
+            self.assertEqual(
+                len(run.line_ids.action_ids), 1, "executing again does nothing"
+            )
         with freeze_time("2024-02-20"):  # 50 days
-            self.assertEqual(self._line(self._dun()).level_id, self.call, "one step per run")
+            self.assertEqual(
+                self._line(self._dun()).level_id, self.call, "one step per run"
+            )
             self.assertEqual(self._line(self._dun()).level_id, self.visit)
             self.assertFalse(self._dun().line_ids, "suspension needs 60 days")
         with freeze_time("2024-03-05"):  # 64 days
             self.assertEqual(self._line(self._dun()).level_id, self.suspend)
             self.assertFalse(self._dun().line_ids, "disconnection needs 90 days")
-        self.assertEqual(self.subscriber.dunning_line_ids.level_id,
-                         self.reminder | self.call | self.visit | self.suspend)
+        self.assertEqual(
+            self.subscriber.dunning_line_ids.level_id,
+            self.reminder | self.call | self.visit | self.suspend,
+        )
 
     def test_sms_leaves_through_the_gateway_and_missing_number_is_recorded(self):
         self._invoice(due="2024-01-01")
@@ -118,14 +180,19 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self.assertEqual((failed.action_type, failed.state), ("sms", "failed"))
             self.assertIn("No mobile or phone number", failed.note)
             self.assertEqual(silent.dunning_level_id, self.reminder, "the run went on")
-            queued = self.env["sms.sms"].sudo().search([("partner_id", "=", self.subscriber.id)])
+            queued = (
+                self.env["sms.sms"]
+                .sudo()
+                .search([("partner_id", "=", self.subscriber.id)])
+            )
             queued.send()
         self.assertSMSIapSent(["+8613800000001"], content="100.00")
 
     def test_email_level_attaches_the_statement(self):
         template = self.env.ref("fee_collection.mail_template_dunning_reminder")
-        self.reminder.write({"send_sms": False, "send_email": True,
-                             "mail_template_id": template.id})
+        self.reminder.write(
+            {"send_sms": False, "send_email": True, "mail_template_id": template.id}
+        )
         self._invoice(due="2024-01-01")
         with freeze_time("2024-01-05"), self.mock_mail_gateway():
             run = self._dun()
@@ -135,10 +202,15 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             )
             self.assertEqual(len(mail), 1)
             # PDF outside tests; Odoo renders reports as HTML in test mode
-            self.assertRegex(mail.attachment_ids.name, r"^Statement - Zhang Wei\.(pdf|html)$")
+            self.assertRegex(
+                mail.attachment_ids.name, r"^Statement - Zhang Wei\.(pdf|html)$"
+            )
             mail.send()
-        self.assertSentEmail(self.env.company.partner_id.email_formatted or self.env.user.email_formatted,
-                             [self.subscriber.email_formatted])
+        self.assertSentEmail(
+            self.env.company.partner_id.email_formatted
+            or self.env.user.email_formatted,
+            [self.subscriber.email_formatted],
+        )
 
     def test_orders_letters_suspension_and_charges(self):
         self._invoice(due="2024-01-01")
@@ -146,21 +218,32 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             for _step in range(4):
                 run = self._dun()
         self.assertEqual(self.subscriber.dunning_level_id, self.suspend)
-        orders = self.env["fee.collection.order"].search([("partner_id", "=", self.subscriber.id)])
+        orders = self.env["fee.collection.order"].search(
+            [("partner_id", "=", self.subscriber.id)]
+        )
         self.assertEqual(sorted(orders.mapped("order_type")), ["phone", "visit"])
-        self.assertEqual(orders.collector_id, self.user_collector, "the grid's collector")
+        self.assertEqual(
+            orders.collector_id, self.user_collector, "the grid's collector"
+        )
         self.assertEqual(self.service.state, "suspended")
         self.assertTrue(self.service.suspended_for_arrears)
         self.assertEqual(
             sorted(self._line(run).action_ids.mapped("action_type")), ["fee", "suspend"]
         )
-        letters = self.env["fee.dunning.action"].search([
-            ("partner_id", "=", self.subscriber.id), ("action_type", "=", "letter"),
-        ])
+        letters = self.env["fee.dunning.action"].search(
+            [
+                ("partner_id", "=", self.subscriber.id),
+                ("action_type", "=", "letter"),
+            ]
+        )
         self.assertEqual(letters.line_id.level_id, self.visit)
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "fee_collection.report_dunning_letter", letters.line_id.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "fee_collection.report_dunning_letter", letters.line_id.ids
+            )[0]
+            .decode()
+        )
         self.assertIn("Zhang Wei", html)
         self.assertIn("100.00", html)
 
@@ -170,7 +253,9 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
 
     def test_exempt_partner_is_skipped_with_reason(self):
         self._invoice(due="2024-01-01")
-        self.subscriber.write({"dunning_exempt": True, "dunning_exempt_reason": "Government account"})
+        self.subscriber.write(
+            {"dunning_exempt": True, "dunning_exempt_reason": "Government account"}
+        )
         with freeze_time("2024-01-05"):
             line = self._line(self._dun())
         self.assertEqual(line.state, "skipped")
@@ -193,7 +278,9 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self.assertIn("promise", line.skip_reason)
             self.assertFalse(self.subscriber.dunning_level_id)
         with freeze_time("2024-01-21"):
-            self.assertEqual(self._line(self._dun()).level_id, self.reminder, "promise broken")
+            self.assertEqual(
+                self._line(self._dun()).level_id, self.reminder, "promise broken"
+            )
 
     def test_dispute_pauses_until_resolved(self):
         invoice = self._invoice(due="2024-01-01")
@@ -228,8 +315,11 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self._dun()
             self.assertEqual(self.subscriber.dunning_level_id, self.call)
             self._pay(invoice, 60.0)
-            self.assertEqual(self.subscriber.dunning_level_id, self.reminder,
-                             "40 left is below the call level's 50")
+            self.assertEqual(
+                self.subscriber.dunning_level_id,
+                self.reminder,
+                "40 left is below the call level's 50",
+            )
             self.assertEqual(self.subscriber.fee_overdue_amount, 40.0)
 
     def test_payment_reconnects_at_once(self):
@@ -238,25 +328,39 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             for _step in range(4):
                 self._dun()
             self.assertEqual(self.service.state, "suspended")
-            charges = self.env["account.move"].search([("fee_charge_type", "!=", False)])
-            self._pay(invoice | charges, invoice.amount_residual + sum(charges.mapped("amount_residual")))
-            self.assertEqual(self.service.state, "active", "in the payment's transaction")
+            charges = self.env["account.move"].search(
+                [("fee_charge_type", "!=", False)]
+            )
+            self._pay(
+                invoice | charges,
+                invoice.amount_residual + sum(charges.mapped("amount_residual")),
+            )
+            self.assertEqual(
+                self.service.state, "active", "in the payment's transaction"
+            )
             self.assertFalse(self.subscriber.dunning_level_id)
             self.assertFalse(self.service.suspended_for_arrears)
 
     def test_unapplied_payment_and_credit_note_are_netted(self):
         self._invoice(amount=100.0, due="2024-01-01")
         self._invoice(amount=50.0, date="2024-01-05", due="2024-01-05")
-        payment = self.env["account.payment"].create({
-            "partner_id": self.subscriber.id, "amount": 120.0, "payment_type": "inbound",
-            "partner_type": "customer", "date": "2024-01-06",
-        })
+        payment = self.env["account.payment"].create(
+            {
+                "partner_id": self.subscriber.id,
+                "amount": 120.0,
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "date": "2024-01-06",
+            }
+        )
         payment.action_post()
         figures = self.env["res.partner"]._get_overdue_data(
             D("2024-01-10"), self.env.company, self.subscriber.ids
         )[self.subscriber.id]
         self.assertEqual(figures["amount"], 30.0)
-        self.assertEqual(figures["oldest_due"], D("2024-01-05"), "oldest debt is covered first")
+        self.assertEqual(
+            figures["oldest_due"], D("2024-01-05"), "oldest debt is covered first"
+        )
 
     # ------------------------------------------------------------------
     # Late fees
@@ -264,7 +368,9 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
 
     def test_late_fee_accrual_cap_rounding_and_only_the_increase(self):
         invoice = self._invoice(amount=33.33, due="2024-01-01")
-        self.assertEqual(invoice._get_late_fee_accrued(D("2024-01-06")), 0.0, "grace period")
+        self.assertEqual(
+            invoice._get_late_fee_accrued(D("2024-01-06")), 0.0, "grace period"
+        )
         # 33.33 × 0.001 × (40 - 5) = 1.16655 → 1.17
         self.assertEqual(invoice._get_late_fee_accrued(D("2024-02-10")), 1.17)
         # capped at 10% of 33.33
@@ -274,7 +380,9 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
                 self._dun()
         self.assertEqual(self.subscriber.dunning_level_id, self.visit)
         self.assertEqual(invoice.late_fee_charged, 1.17)
-        fee_invoice = self.env["account.move"].search([("fee_charge_type", "=", "late_fee")])
+        fee_invoice = self.env["account.move"].search(
+            [("fee_charge_type", "=", "late_fee")]
+        )
         self.assertEqual(fee_invoice.amount_total, 1.17)
         self.assertEqual(fee_invoice.state, "posted")
         with freeze_time("2024-03-05"):  # 64 days: 33.33 × 0.001 × 59 = 1.96647 → 1.97
@@ -283,7 +391,9 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         last = self.env["account.move"].search(
             [("fee_charge_type", "=", "late_fee")], order="id desc", limit=1
         )
-        self.assertEqual(last.amount_total, 0.80 + 10.0, "increase 1.97 - 1.17 and the fixed fee")
+        self.assertEqual(
+            last.amount_total, 0.80 + 10.0, "increase 1.97 - 1.17 and the fixed fee"
+        )
         self.assertEqual(invoice.late_fee_charged, 1.97)
 
     def test_manager_waives_late_fee_with_a_credit_note(self):
@@ -296,9 +406,12 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         with self.assertRaises(UserError):
             invoice.with_user(self.user_accountant).action_open_late_fee_waive()
         action = invoice.with_user(self.user_manager).action_open_late_fee_waive()
-        wizard = self.env[action["res_model"]].with_user(self.user_manager).with_context(
-            action["context"]
-        ).create({"reason": "Operator's fault"})
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.user_manager)
+            .with_context(**action["context"])
+            .create({"reason": "Operator's fault"})
+        )
         wizard.action_confirm()
         self.assertTrue(invoice.late_fee_waived)
         self.assertEqual(invoice.late_fee_waive_reason, "Operator's fault")
@@ -320,8 +433,10 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         main_company = self.env.ref("base.main_company")
         run = self.env["fee.dunning.run"].sudo().create({"company_id": main_company.id})
         with sql_db.db_connect(self.env.cr.dbname).cursor() as other:
-            other.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                          [DUNNING_LOCK_KEY, main_company.id])
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [DUNNING_LOCK_KEY, main_company.id],
+            )
             with self.assertRaisesRegex(UserError, "Another dunning run"):
                 run.action_compute()
             other.rollback()
@@ -337,24 +452,38 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             progress.append((done, remaining))
             return notify(crons, done=done, remaining=remaining, deactivate=deactivate)
 
-        with freeze_time("2024-01-05"), self.mockSMSGateway(), \
-                patch.object(type(self.env["ir.cron"]), "_notify_progress", record):
+        with (
+            freeze_time("2024-01-05"),
+            self.mockSMSGateway(),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress", record),
+        ):
             for _call in range(3):
                 self.env["fee.dunning.run"].sudo()._cron_run_dunning(batch_size=1)
         self.assertEqual(progress, [(1, 1), (1, 0), (0, 0)])
         self.assertEqual((self.subscriber | neighbour).dunning_level_id, self.reminder)
-        runs = self.env["fee.dunning.run"].search([("company_id", "=", self.env.company.id)])
+        runs = self.env["fee.dunning.run"].search(
+            [("company_id", "=", self.env.company.id)]
+        )
         self.assertEqual(len(runs), 1)
         self.assertEqual(runs.state, "done")
 
     def test_companies_are_dunned_apart(self):
         other_company = self.setup_other_company()["company"]
-        foreign = self.env["res.partner"].create({"name": "Foreign", "company_id": other_company.id})
-        self.env["account.move"].with_company(other_company).create({
-            "move_type": "out_invoice", "partner_id": foreign.id, "company_id": other_company.id,
-            "invoice_date": "2024-01-01", "invoice_date_due": "2024-01-01",
-            "invoice_line_ids": [Command.create({"name": "Water", "price_unit": 70.0})],
-        }).action_post()
+        foreign = self.env["res.partner"].create(
+            {"name": "Foreign", "company_id": other_company.id}
+        )
+        self.env["account.move"].with_company(other_company).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": foreign.id,
+                "company_id": other_company.id,
+                "invoice_date": "2024-01-01",
+                "invoice_date_due": "2024-01-01",
+                "invoice_line_ids": [
+                    Command.create({"name": "Water", "price_unit": 70.0})
+                ],
+            }
+        ).action_post()
         self._invoice(due="2024-01-01")
         with freeze_time("2024-01-05"):
             run = self._dun()
@@ -374,10 +503,13 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self.env.company.late_fee_daily_rate = -0.01
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             self.env.company.late_fee_cap_ratio = -1
-        wrong_model = self.env["sms.template"].create({
-            "name": "Partner SMS", "model_id": self.env["ir.model"]._get_id("res.partner"),
-            "body": "Hello",
-        })
+        wrong_model = self.env["sms.template"].create(
+            {
+                "name": "Partner SMS",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "body": "Hello",
+            }
+        )
         with self.assertRaisesRegex(ValidationError, "template for dunning lines"):
             self.reminder.sms_template_id = wrong_model
         with self.assertRaisesRegex(ValidationError, "choose its SMS template"):

@@ -1,6 +1,9 @@
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.fee_collection.tools.gb11643 import is_valid_id_number, normalize_id_number
+from odoo.addons.fee_collection.tools.gb11643 import (
+    is_valid_id_number,
+    normalize_id_number,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -27,5 +30,7 @@ class TestIdNumber(TransactionCase):
                 self.assertEqual(is_valid_id_number(number), expected)
 
     def test_normalize(self):
-        self.assertEqual(normalize_id_number(" 11010519491231002x "), "11010519491231002X")
+        self.assertEqual(
+            normalize_id_number(" 11010519491231002x "), "11010519491231002X"
+        )
         self.assertFalse(normalize_id_number(False))

@@ -12,57 +12,87 @@ class TestSubscriber(FeeCollectionCommon):
         self.assertEqual(partner.id_number, "11010519491231002X")
 
     def test_invalid_id_number_refused(self):
-        with self.assertRaisesRegex(ValidationError, "Invalid ID number 350102198001011237"):
-            self.env["res.partner"].create({
-                "name": "Wrong Digit", "is_subscriber": True, "id_number": "350102198001011237",
-            })
+        with self.assertRaisesRegex(
+            ValidationError, "Invalid ID number 350102198001011237"
+        ):
+            self.env["res.partner"].create(
+                {
+                    "name": "Wrong Digit",
+                    "is_subscriber": True,
+                    "id_number": "350102198001011237",
+                }
+            )
 
     def test_duplicate_id_number_refused_among_subscribers(self):
-        with self.assertRaisesRegex(ValidationError, "already used by subscriber Zhang Wei"):
+        with self.assertRaisesRegex(
+            ValidationError, "already used by subscriber Zhang Wei"
+        ):
             self._create_subscriber("Zhang Wei Again", sequence="001")
 
     def test_duplicate_in_one_batch_refused(self):
         number = make_id_number(sequence="077")
         with self.assertRaises(ValidationError):
-            self.env["res.partner"].create([
-                {"name": "Twin A", "is_subscriber": True, "id_number": number},
-                {"name": "Twin B", "is_subscriber": True, "id_number": number},
-            ])
+            self.env["res.partner"].create(
+                [
+                    {"name": "Twin A", "is_subscriber": True, "id_number": number},
+                    {"name": "Twin B", "is_subscriber": True, "id_number": number},
+                ]
+            )
 
     def test_same_id_number_allowed_for_non_subscriber_and_other_company(self):
-        contact = self.env["res.partner"].create({
-            "name": "Zhang Wei (contact)", "id_number": self.subscriber.id_number,
-        })
+        contact = self.env["res.partner"].create(
+            {
+                "name": "Zhang Wei (contact)",
+                "id_number": self.subscriber.id_number,
+            }
+        )
         self.assertTrue(contact)
         other_company = self.setup_other_company()["company"]
-        other = self.env["res.partner"].create({
-            "name": "Zhang Wei", "is_subscriber": True, "company_id": other_company.id,
-            "id_number": self.subscriber.id_number,
-        })
+        other = self.env["res.partner"].create(
+            {
+                "name": "Zhang Wei",
+                "is_subscriber": True,
+                "company_id": other_company.id,
+                "id_number": self.subscriber.id_number,
+            }
+        )
         self.assertEqual(other.id_number, self.subscriber.id_number)
 
     def test_becoming_subscriber_checks_duplicates(self):
-        contact = self.env["res.partner"].create({
-            "name": "Contact", "id_number": self.subscriber.id_number,
-        })
+        contact = self.env["res.partner"].create(
+            {
+                "name": "Contact",
+                "id_number": self.subscriber.id_number,
+            }
+        )
         with self.assertRaises(ValidationError):
             contact.is_subscriber = True
 
     def test_file_completeness(self):
         self.assertTrue(self.subscriber.file_complete)
-        incomplete = self.env["res.partner"].create({
-            "name": "No Address", "is_subscriber": True, "mobile": "13900000000",
-            "id_number": make_id_number(sequence="003"), "area_id": self.grid.id,
-        })
+        incomplete = self.env["res.partner"].create(
+            {
+                "name": "No Address",
+                "is_subscriber": True,
+                "mobile": "13900000000",
+                "id_number": make_id_number(sequence="003"),
+                "area_id": self.grid.id,
+            }
+        )
         self.assertFalse(incomplete.file_complete)
-        found = self.env["res.partner"].search([
-            ("is_subscriber", "=", True), ("file_complete", "=", False),
-        ])
+        found = self.env["res.partner"].search(
+            [
+                ("is_subscriber", "=", True),
+                ("file_complete", "=", False),
+            ]
+        )
         self.assertIn(incomplete, found)
         self.assertNotIn(self.subscriber, found)
 
     def test_form_area_proposes_collector(self):
-        with Form(self.env["res.partner"].with_context(default_is_subscriber=True)) as form:
+        with Form(
+            self.env["res.partner"].with_context(default_is_subscriber=True)
+        ) as form:
             form.name = "Wang Fang"
             form.area_id = self.grid
             self.assertEqual(form.collector_id, self.user_collector)
@@ -82,5 +112,6 @@ class TestSubscriber(FeeCollectionCommon):
         self.assertEqual(self.subscriber.subscription_count, 2)
         action = self.subscriber.action_view_subscriptions()
         self.assertEqual(
-            self.env["fee.subscription"].search(action["domain"]), self.subscriber.subscription_ids
+            self.env["fee.subscription"].search(action["domain"]),
+            self.subscriber.subscription_ids,
         )

@@ -31,8 +31,17 @@ class TestSubscriptionState(FeeCollectionCommon):
             "draft": ["action_reconnect", "action_disconnect"],
             "active": ["action_activate", "action_reconnect", "action_close"],
             "suspended": ["action_activate", "action_close"],
-            "disconnected": ["action_activate", "action_reconnect", "action_disconnect"],
-            "closed": ["action_activate", "action_reconnect", "action_disconnect", "action_close"],
+            "disconnected": [
+                "action_activate",
+                "action_reconnect",
+                "action_disconnect",
+            ],
+            "closed": [
+                "action_activate",
+                "action_reconnect",
+                "action_disconnect",
+                "action_close",
+            ],
         }
         moves = {
             "active": subscription.action_activate,
@@ -44,8 +53,10 @@ class TestSubscriptionState(FeeCollectionCommon):
             if state != "draft":
                 moves[state]()
             for method in forbidden[state]:
-                with self.subTest(state=state, method=method), \
-                        self.assertRaisesRegex(UserError, "cannot become"):
+                with (
+                    self.subTest(state=state, method=method),
+                    self.assertRaisesRegex(UserError, "cannot become"),
+                ):
                     getattr(subscription, method)()
                 self.assertEqual(subscription.state, state)
         with self.assertRaises(UserError):
@@ -73,11 +84,13 @@ class TestSubscriptionState(FeeCollectionCommon):
         self.assertEqual(subscription.state, "active")
 
     def test_suspend_wizard(self):
-        subscriptions = self._create_subscription(number="TV-1") | self._create_subscription(
-            product=self.product_broadband, number="BB-1"
-        )
+        subscriptions = self._create_subscription(
+            number="TV-1"
+        ) | self._create_subscription(product=self.product_broadband, number="BB-1")
         action = subscriptions.action_open_suspend_wizard()
-        with Form(self.env[action["res_model"]].with_context(action["context"])) as wizard:
+        with Form(
+            self.env[action["res_model"]].with_context(**action["context"])
+        ) as wizard:
             self.assertEqual(len(wizard.subscription_ids), 2)
             wizard.reason = "Relocation"
         wizard.record.action_confirm()
@@ -90,8 +103,10 @@ class TestSubscriptionState(FeeCollectionCommon):
         )
         self.env.flush_all()
         self.env.cr.precommit.run()  # changes in the creating transaction are not tracked
-        for action in (subscription.action_activate,
-                       lambda: subscription.action_suspend(reason="Customer request")):
+        for action in (
+            subscription.action_activate,
+            lambda: subscription.action_suspend(reason="Customer request"),
+        ):
             action()
             self.env.flush_all()
             self.env.cr.precommit.run()  # tracking is written just before each commit
@@ -114,21 +129,31 @@ class TestSubscriptionState(FeeCollectionCommon):
             self._create_subscription(number="TV-0001", activate=False)
 
     def test_price_from_pricelist_with_discount(self):
-        pricelist = self.env["product.pricelist"].create({
-            "name": "Seniors",
-            "currency_id": self.env.company.currency_id.id,
-            "item_ids": [(0, 0, {
-                "applied_on": "1_product",
-                "product_tmpl_id": self.product_tv.product_tmpl_id.id,
-                "compute_price": "percentage",
-                "percent_price": 20.0,
-            })],
-        })
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Seniors",
+                "currency_id": self.env.company.currency_id.id,
+                "item_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": self.product_tv.product_tmpl_id.id,
+                            "compute_price": "percentage",
+                            "percent_price": 20.0,
+                        },
+                    )
+                ],
+            }
+        )
         senior = self._create_subscriber("Old Zhao", sequence="010")
         senior.property_product_pricelist = pricelist
         subscription = self._create_subscription(partner=senior)
         self.assertAlmostEqual(subscription.price_unit, 20.0)
-        self.assertAlmostEqual(self._create_subscription(number="TV-2").price_unit, 25.0)
+        self.assertAlmostEqual(
+            self._create_subscription(number="TV-2").price_unit, 25.0
+        )
 
     def test_area_and_collector_follow_subscriber(self):
         self.subscriber.collector_id = self.user_collector_2

@@ -16,7 +16,9 @@ def normalize_id_number(value):
 
 
 def check_character(first17):
-    return CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    return CHECK_CHARS[
+        sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11
+    ]
 
 
 def is_valid_id_number(value):

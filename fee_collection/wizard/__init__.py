@@ -1,2 +1,1 @@
-from . import fee_subscription_suspend
-from . import fee_late_fee_waive
+from . import fee_late_fee_waive, fee_subscription_suspend

@@ -6,7 +6,9 @@ class FeeSubscriptionSuspend(models.TransientModel):
     _description = "Suspend Services"
 
     subscription_ids = fields.Many2many(
-        "fee.subscription", string="Services", required=True,
+        "fee.subscription",
+        string="Services",
+        required=True,
         default=lambda self: self._default_subscription_ids(),
     )
     reason = fields.Char(required=True)
@@ -14,7 +16,9 @@ class FeeSubscriptionSuspend(models.TransientModel):
     @api.model
     def _default_subscription_ids(self):
         if self.env.context.get("active_model") == "fee.subscription":
-            return self.env["fee.subscription"].browse(self.env.context.get("active_ids"))
+            return self.env["fee.subscription"].browse(
+                self.env.context.get("active_ids")
+            )
         return self.env["fee.subscription"]
 
     def action_confirm(self):
