@@ -341,6 +341,17 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self.assertFalse(self.subscriber.dunning_level_id)
             self.assertFalse(self.service.suspended_for_arrears)
 
+    def test_credit_note_lowers_the_level_and_reconnects(self):
+        invoice = self._invoice(due="2024-01-01")
+        with freeze_time("2024-03-05"):
+            for _step in range(4):
+                self._dun()
+            self.assertEqual(self.service.state, "suspended")
+            charges = self.env["account.move"].search([("fee_charge_type", "!=", False)])
+            (invoice | charges)._reverse_moves(cancel=True)
+            self.assertFalse(self.subscriber.dunning_level_id)
+            self.assertEqual(self.service.state, "active")
+
     def test_unapplied_payment_and_credit_note_are_netted(self):
         self._invoice(amount=100.0, due="2024-01-01")
         self._invoice(amount=50.0, date="2024-01-05", due="2024-01-05")
