@@ -157,9 +157,12 @@ class FeeSubscription(models.Model):
 
     @api.depends("date_start")
     def _compute_next_bill_date(self):
+        """Follows the start date until the service is first billed."""
         for subscription in self:
-            if not subscription.invoice_line_ids:
+            if not subscription.invoice_line_ids or not subscription.next_bill_date:
                 subscription.next_bill_date = subscription.date_start
+            else:
+                subscription.next_bill_date = subscription.next_bill_date
 
     def _compute_invoice_count(self):
         counts = dict(

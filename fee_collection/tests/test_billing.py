@@ -402,6 +402,18 @@ class TestBilling(FeeCollectionCommon):
         self.assertEqual(other_run.journal_id.company_id, other_company)
         self.assertEqual(run.invoice_ids.company_id, self.env.company)
 
+    @freeze_time("2024-03-01")
+    def test_next_bill_date_follows_start_until_billed(self):
+        subscription = self._create_subscription(
+            date_start="2024-02-01", activate=False
+        )
+        subscription.date_start = "2024-02-15"
+        self.assertEqual(subscription.next_bill_date, D("2024-02-15"))
+        subscription.action_activate()
+        self._run_billing("2024-03-01")
+        subscription.date_start = "2024-01-01"
+        self.assertEqual(subscription.next_bill_date, D("2024-03-15"), "billed: kept")
+
     def test_period_helpers(self):
         subscription = self._create_subscription(
             date_start=date(2023, 8, 31), activate=False

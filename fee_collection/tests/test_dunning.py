@@ -347,7 +347,9 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             for _step in range(4):
                 self._dun()
             self.assertEqual(self.service.state, "suspended")
-            charges = self.env["account.move"].search([("fee_charge_type", "!=", False)])
+            charges = self.env["account.move"].search(
+                [("fee_charge_type", "!=", False)]
+            )
             (invoice | charges)._reverse_moves(cancel=True)
             self.assertFalse(self.subscriber.dunning_level_id)
             self.assertEqual(self.service.state, "active")
