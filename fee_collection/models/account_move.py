@@ -24,7 +24,6 @@ class AccountMove(models.Model):
         "fee.dunning.level",
         copy=False,
         readonly=True,
-        tracking=True,
     )
     last_dunning_date = fields.Date(copy=False, readonly=True)
     dunning_line_ids = fields.Many2many(
@@ -87,6 +86,16 @@ class AccountMove(models.Model):
         accrued = self.amount_residual_signed * company.late_fee_daily_rate * days
         cap = self.amount_total_signed * company.late_fee_cap_ratio
         return company.currency_id.round(max(min(accrued, cap), 0.0))
+
+    def _write_dunning_state(self, level, date):
+        """Record the dunning level on posted invoices without the accounting write path
+        (line synchronisation, balance check, "manually modified" flag): these fields do not
+        touch the journal items, and a run writes them on thousands of invoices."""
+        self.with_context(
+            skip_invoice_sync=True,
+            check_move_validity=False,
+            skip_is_manually_modified=True,
+        ).write({"dunning_level_id": level.id, "last_dunning_date": date})
 
     def action_dispute(self):
         self.filtered(

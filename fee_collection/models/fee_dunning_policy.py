@@ -119,11 +119,18 @@ class FeeDunningLevel(models.Model):
     @api.depends("policy_id.level_ids", "sequence", "days_overdue")
     def _compute_sequence_index(self):
         for policy_levels in self.grouped("policy_id").values():
-            ordered = policy_levels.policy_id.level_ids.sorted()
+            ordered = policy_levels.policy_id.level_ids._ordered()
             for level in policy_levels:
                 level.sequence_index = (
                     list(ordered).index(level) if level in ordered else -1
                 )
+
+    def _ordered(self):
+        """These levels in policy order, sorted in memory: ``sorted()`` without a key would
+        query the database, and this runs for every subscriber of a dunning run."""
+        return self.sorted(
+            key=lambda level: (level.sequence, level.days_overdue, level.id)
+        )
 
     def _rank(self):
         """Position in the policy; -1 for no level, so any level ranks above none."""
@@ -133,7 +140,7 @@ class FeeDunningLevel(models.Model):
         """The highest of these levels (a policy's, in order) that ``amount`` overdue for
         ``days`` reaches, or an empty recordset."""
         reached = self.browse()
-        for level in self.sorted():
+        for level in self._ordered():
             if days >= level.days_overdue and amount > 0 and amount >= level.min_amount:
                 reached = level
         return reached
@@ -146,7 +153,7 @@ class FeeDunningLevel(models.Model):
         self.ensure_one()
         return any(
             level.suspend_service or level.disconnect_service
-            for level in self.policy_id.level_ids.sorted()
+            for level in self.policy_id.level_ids._ordered()
             if level.sequence_index <= self.sequence_index
         )
 

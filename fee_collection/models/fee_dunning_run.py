@@ -183,7 +183,7 @@ class FeeDunningRun(models.Model):
             policy = partner._get_dunning_policy(self.company_id)
             if not policy:
                 continue
-            levels = policy.level_ids.sorted()
+            levels = policy.level_ids._ordered()
             current = partner.dunning_level_id
             amount, days = Partner._dunning_figures(figures, partner, self.date)
             step = self._get_next_step(
@@ -340,9 +340,7 @@ class FeeDunningLine(models.Model):
             level_lines.partner_id.sudo().dunning_level_id = level
             if level_lines != escalating and not level._suspends():
                 (level_lines - escalating).partner_id._fee_reconnect_arrears_services()
-            level_lines.invoice_ids.write(
-                {"dunning_level_id": level.id, "last_dunning_date": run.date}
-            )
+            level_lines.invoice_ids._write_dunning_state(level, run.date)
         self.env["fee.dunning.action"].create(actions)
         to_do.state = "done"
 
@@ -355,9 +353,7 @@ class FeeDunningLine(models.Model):
             figures, self.partner_id, self.run_id.date
         )
         if self.level_id._escalates_from(self.previous_level_id):
-            reached = self.level_id.policy_id.level_ids.sorted()._get_reached_level(
-                amount, days
-            )
+            reached = self.level_id.policy_id.level_ids._get_reached_level(amount, days)
             if self.level_id._escalates_from(reached):
                 return self.env._(
                     "Paid since the preview: %(amount)s now overdue.",

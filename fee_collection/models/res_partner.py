@@ -71,7 +71,6 @@ class ResPartner(models.Model):
     dunning_level_id = fields.Many2one(
         "fee.dunning.level",
         readonly=True,
-        tracking=True,
         copy=False,
         index="btree_not_null",
     )
@@ -347,7 +346,7 @@ class ResPartner(models.Model):
             figures = self._get_overdue_data(today, company, company_partners.ids)
             lowered = {}
             for partner in company_partners:
-                levels = partner.dunning_level_id.policy_id.level_ids.sorted()
+                levels = partner.dunning_level_id.policy_id.level_ids
                 reached = levels._get_reached_level(
                     *self._dunning_figures(figures, partner, today)
                 )
