@@ -246,12 +246,14 @@ class FeeDunningRun(models.Model):
         return step if step._escalates_from(current) else levels.browse()
 
     def _paused_reason(self, overdue):
-        reasons = []
-        if "promise" in overdue["paused"]:
-            reasons.append(self.env._("promise to pay not yet due"))
-        if "dispute" in overdue["paused"]:
-            reasons.append(self.env._("invoice in dispute"))
-        return self.env._("Paused: %(reasons)s", reasons=", ".join(reasons))
+        paused = overdue["paused"]
+        if paused == {"promise", "dispute"}:
+            return self.env._(
+                "Paused: a promise to pay is not yet due and an invoice is in dispute."
+            )
+        if "promise" in paused:
+            return self.env._("Paused: a promise to pay is not yet due.")
+        return self.env._("Paused: an invoice is in dispute.")
 
     @api.model
     def _skip_vals(self, vals, reason):
@@ -525,20 +527,12 @@ class FeeDunningLine(models.Model):
         elif services:
             services.action_disconnect()
         by_partner = services.grouped("partner_id")
-        label = {
-            "suspend": self.env._("suspended"),
-            "disconnect": self.env._("disconnected"),
-        }
         return [
             self._action_vals(
                 line,
                 change,
                 "done",
-                self.env._(
-                    "%(count)s service(s) %(what)s.",
-                    count=len(by_partner[line.partner_id]),
-                    what=label[change],
-                ),
+                self._service_change_note(change, len(by_partner[line.partner_id])),
             )
             if line.partner_id in by_partner
             else self._action_vals(
@@ -546,6 +540,11 @@ class FeeDunningLine(models.Model):
             )
             for line in self
         ]
+
+    def _service_change_note(self, change, count):
+        if change == "suspend":
+            return self.env._("%(count)s service(s) suspended.", count=count)
+        return self.env._("%(count)s service(s) disconnected.", count=count)
 
     def _charge_fees(self, level):
         """One invoice per subscriber with the level's fixed fee and the late fee accrued

@@ -275,7 +275,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         with freeze_time("2024-01-05"):
             line = self._line(self._dun())
             self.assertEqual(line.state, "skipped")
-            self.assertIn("promise", line.skip_reason)
+            self.assertIn("promise to pay", line.skip_reason)
             self.assertFalse(self.subscriber.dunning_level_id)
         with freeze_time("2024-01-21"):
             self.assertEqual(
@@ -288,7 +288,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         with freeze_time("2024-01-05"):
             line = self._line(self._dun())
             self.assertEqual(line.state, "skipped")
-            self.assertIn("dispute", line.skip_reason)
+            self.assertIn("in dispute", line.skip_reason)
             invoice.action_resolve_dispute()
             self.assertEqual(self._line(self._dun()).level_id, self.reminder)
 
