@@ -13,7 +13,7 @@ class FeeArea(models.Model):
     _check_company_auto = True
 
     # Identity
-    name = fields.Char(required=True, translate=True)
+    name = fields.Char(required=True)
     code = fields.Char(required=True)
     complete_name = fields.Char(
         compute="_compute_complete_name", recursive=True, store=True

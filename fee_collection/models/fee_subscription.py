@@ -248,14 +248,30 @@ class FeeSubscription(models.Model):
         }
 
     def action_reconnect(self):
-        """Reconnect (复机) a suspended service."""
-        return self._change_state(
+        """Reconnect (复机) a suspended service. Periods that went by unbilled while it was
+        suspended are not billed afterwards: billing resumes with the current period."""
+        today = fields.Date.context_today(self)
+        result = self._change_state(
             "active", {"suspended"}, suspend_reason=False, suspended_for_arrears=False
         )
+        for subscription in self.filtered(
+            lambda s: (
+                not s.product_id.fee_bill_when_suspended and s.next_bill_date < today
+            )
+        ):
+            current_start = subscription._get_period_start(
+                subscription._get_period_index(today)
+            )
+            subscription.next_bill_date = max(
+                subscription.next_bill_date, current_start
+            )
+        return result
 
     def action_disconnect(self):
         """Disconnect (拆机): the service stops and is no longer billed."""
-        return self._change_state("disconnected", {"active", "suspended"})
+        return self._change_state(
+            "disconnected", {"active", "suspended"}, suspended_for_arrears=False
+        )
 
     def action_close(self):
         return self._change_state("closed", {"draft", "disconnected"})

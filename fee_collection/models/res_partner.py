@@ -108,11 +108,12 @@ class ResPartner(models.Model):
         "res.currency", compute="_compute_fee_currency_id"
     )
 
-    @api.depends("id_number", "phone", "mobile", "street", "area_id")
+    @api.depends("id_number", "is_company", "phone", "mobile", "street", "area_id")
     def _compute_file_complete(self):
         for partner in self:
+            # Organisations have a registration number instead of an ID card.
             partner.file_complete = bool(
-                partner.id_number
+                (partner.id_number or partner.is_company)
                 and (partner.phone or partner.mobile)
                 and partner.street
                 and partner.area_id

@@ -243,6 +243,27 @@ class TestBilling(FeeCollectionCommon):
         self.assertFalse(disconnected.invoice_line_ids)
         self.assertFalse(draft.invoice_line_ids)
 
+    def test_months_suspended_are_not_billed_after_reconnection(self):
+        subscription = self._create_subscription(date_start="2024-01-01")
+        with freeze_time("2024-01-01"):
+            self._run_billing("2024-01-01")
+        with freeze_time("2024-01-20"):
+            subscription.action_suspend(reason="arrears", for_arrears=True)
+        with freeze_time("2024-02-01"):
+            self._run_billing("2024-02-01")
+        with freeze_time("2024-03-10"):
+            subscription.action_reconnect()
+            self.assertEqual(subscription.next_bill_date, D("2024-03-01"))
+            self._run_billing("2024-03-10")
+        self.assertEqual(
+            [start for start, _end in billed_periods(subscription)],
+            [D("2024-01-01"), D("2024-03-01")],
+            "February, suspended throughout, is not billed",
+        )
+        with freeze_time("2024-03-20"):
+            subscription.action_disconnect()
+        self.assertFalse(subscription.suspended_for_arrears)
+
     @freeze_time("2024-03-01")
     def test_item_without_income_account_is_reported_and_others_billed(self):
         categ = self.env["product.category"].create({"name": "No accounts"})
