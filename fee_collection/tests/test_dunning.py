@@ -322,19 +322,21 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             )
             self.assertEqual(self.subscriber.fee_overdue_amount, 40.0)
 
+    def _dun_to_suspension(self, invoice):
+        """Four runs take an invoice overdue since 1 January to the suspension level on
+        5 March; returns it with the fee invoices dunning charged on the way."""
+        for _step in range(4):
+            self._dun()
+        self.assertEqual(self.service.state, "suspended")
+        return invoice | self.env["account.move"].search(
+            [("fee_charge_type", "!=", False)]
+        )
+
     def test_payment_reconnects_at_once(self):
         invoice = self._invoice(due="2024-01-01")
         with freeze_time("2024-03-05"):
-            for _step in range(4):
-                self._dun()
-            self.assertEqual(self.service.state, "suspended")
-            charges = self.env["account.move"].search(
-                [("fee_charge_type", "!=", False)]
-            )
-            self._pay(
-                invoice | charges,
-                invoice.amount_residual + sum(charges.mapped("amount_residual")),
-            )
+            owed = self._dun_to_suspension(invoice)
+            self._pay(owed, sum(owed.mapped("amount_residual")))
             self.assertEqual(
                 self.service.state, "active", "in the payment's transaction"
             )
@@ -344,13 +346,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
     def test_credit_note_lowers_the_level_and_reconnects(self):
         invoice = self._invoice(due="2024-01-01")
         with freeze_time("2024-03-05"):
-            for _step in range(4):
-                self._dun()
-            self.assertEqual(self.service.state, "suspended")
-            charges = self.env["account.move"].search(
-                [("fee_charge_type", "!=", False)]
-            )
-            (invoice | charges)._reverse_moves(cancel=True)
+            self._dun_to_suspension(invoice)._reverse_moves(cancel=True)
             self.assertFalse(self.subscriber.dunning_level_id)
             self.assertEqual(self.service.state, "active")
 
