@@ -29,6 +29,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
+from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.tools import convert_file, float_round
@@ -577,10 +578,17 @@ class DemoHistory:
         )
         if outcome:
             reason_id = self.ref(f"arrears_reason_{reason}").id
-            order.with_env(self.env_of(collector)).write(
-                {**values, "outcome": outcome, "reason_id": reason_id, "state": "done"}
-            )
-            partner.arrears_reason_id = reason_id
+            # Recorded on the day of the call: a promise is checked against that day and
+            # holds back the bills overdue then; the reason goes to the subscriber's file.
+            with freeze_time(date):
+                order.with_env(self.env_of(collector)).write(
+                    {
+                        **values,
+                        "outcome": outcome,
+                        "reason_id": reason_id,
+                        "state": "done",
+                    }
+                )
 
     def deliver_sms(self):
         """The text messages of the past went out at the time: no gateway is called for them

@@ -333,23 +333,35 @@ class ResPartner(models.Model):
             not self.dunning_exempt_until or self.dunning_exempt_until >= date
         )
 
-    def _fee_update_dunning_after_payment(self):
+    @api.model
+    def _fee_update_dunning_after_payments(self, partner_dates):
+        """``_fee_update_dunning_after_payment`` for ``{partner: date}``: each partner judged
+        on the date of its payment or credit note, one pass per distinct date."""
+        by_date = {}
+        for partner, date in partner_dates.items():
+            by_date[date] = by_date.get(date, self.browse()) | partner
+        for date, partners in by_date.items():
+            partners._fee_update_dunning_after_payment(date)
+
+    def _fee_update_dunning_after_payment(self, date=None):
         """Lower the dunning level of partners whose arrears a payment or credit note has
         reduced, and reconnect the services suspended for arrears once no level they are at
-        still suspends. Runs as a system step of the payment, whoever registers it."""
+        still suspends. The remaining arrears are judged on ``date``, that of the payment or
+        credit note (today by default). Runs as a system step of the payment, whoever
+        registers it."""
         partners = self.sudo().filtered("dunning_level_id")
         if not partners:
             return
-        today = fields.Date.context_today(self)
+        date = date or fields.Date.context_today(self)
         for company, company_partners in partners.grouped(
             lambda partner: partner.dunning_level_id.company_id
         ).items():
-            figures = self._get_overdue_data(today, company, company_partners.ids)
+            figures = self._get_overdue_data(date, company, company_partners.ids)
             lowered = {}
             for partner in company_partners:
                 levels = partner.dunning_level_id.policy_id.level_ids
                 reached = levels._get_reached_level(
-                    *self._dunning_figures(figures, partner, today)
+                    *self._dunning_figures(figures, partner, date)
                 )
                 if partner.dunning_level_id._escalates_from(reached):
                     lowered.setdefault(reached, self.sudo().browse())

@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_billing,
+    test_collection_order,
     test_dunning,
     test_id_number,
     test_subscriber,

@@ -322,6 +322,59 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             )
             self.assertEqual(self.subscriber.fee_overdue_amount, 40.0)
 
+    def test_payment_is_judged_on_its_date(self):
+        """A payment registered late lowers the level as things stood on its date: the
+        invoice that fell due since then is left to the next run."""
+        invoice = self._invoice(due="2024-01-01")
+        self._invoice(date="2024-01-10", due="2024-01-20")
+        with freeze_time("2024-01-15"):
+            self._dun()
+            self._dun()
+        self.assertEqual(self.subscriber.dunning_level_id, self.call)
+        with freeze_time("2024-02-05"):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": "2024-01-15"})._create_payments()
+            self.assertFalse(
+                self.subscriber.dunning_level_id,
+                "nothing else was overdue on 15 January",
+            )
+            self.assertEqual(self._line(self._dun()).level_id, self.reminder)
+
+    def test_reconciliation_is_judged_on_the_later_date(self):
+        """Applying an earlier payment to an invoice judges the subscriber on the invoice's
+        date, the later of the two: when the payment could settle it."""
+        payment = self.env["account.payment"].create(
+            {
+                "partner_id": self.subscriber.id,
+                "amount": 100.0,
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "date": "2024-01-05",
+            }
+        )
+        payment.action_post()
+        invoice = self._invoice(date="2024-01-20", due="2024-01-20")
+        partner_class = type(self.env["res.partner"])
+        update = partner_class._fee_update_dunning_after_payment
+        judged = []
+
+        def record(partners, date=None):
+            judged.append((partners, date))
+            return update(partners, date)
+
+        with (
+            freeze_time("2024-02-05"),
+            patch.object(partner_class, "_fee_update_dunning_after_payment", record),
+        ):
+            invoice.js_assign_outstanding_line(
+                payment.move_id.line_ids.filtered(
+                    lambda line: line.account_id.account_type == "asset_receivable"
+                ).id
+            )
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(judged, [(self.subscriber, D("2024-01-20"))])
+
     def _dun_to_suspension(self, invoice):
         """Four runs take an invoice overdue since 1 January to the suspension level on
         5 March; returns it with the fee invoices dunning charged on the way."""
