@@ -89,9 +89,11 @@ class AccountMove(models.Model):
 
     def _write_dunning_state(self, level, date):
         """Record the dunning level on posted invoices without the accounting write path
-        (line synchronisation, balance check, "manually modified" flag): these fields do not
-        touch the journal items, and a run writes them on thousands of invoices."""
+        (line synchronisation, balance check, "manually modified" flag) nor the chatter's
+        tracking: these fields do not touch the journal items and are not tracked, and a run
+        writes them on thousands of invoices."""
         self.with_context(
+            tracking_disable=True,
             skip_invoice_sync=True,
             check_move_validity=False,
             skip_is_manually_modified=True,

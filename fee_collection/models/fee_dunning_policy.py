@@ -136,13 +136,22 @@ class FeeDunningLevel(models.Model):
         """Position in the policy; -1 for no level, so any level ranks above none."""
         return self.sequence_index if self else -1
 
-    def _get_reached_level(self, amount, days):
-        """The highest of these levels (a policy's, in order) that ``amount`` overdue for
-        ``days`` reaches, or an empty recordset."""
+    def _get_ladder(self):
+        """``(days overdue, minimum amount, level)`` of these levels in policy order, as
+        plain values: a run looks levels up for every subscriber."""
+        return [
+            (level.days_overdue, level.min_amount, level) for level in self._ordered()
+        ]
+
+    def _get_reached_level(self, amount, days, ladder=None):
+        """The highest of these levels (a policy's) that ``amount`` overdue for ``days``
+        reaches, or an empty recordset. ``ladder``, from ``_get_ladder()``, saves
+        ordering the levels again on each call."""
         reached = self.browse()
-        for level in self._ordered():
-            if days >= level.days_overdue and amount > 0 and amount >= level.min_amount:
-                reached = level
+        if amount > 0:
+            for min_days, min_amount, level in ladder or self._get_ladder():
+                if days >= min_days and amount >= min_amount:
+                    reached = level
         return reached
 
     def _suspends(self):

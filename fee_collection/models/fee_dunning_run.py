@@ -178,20 +178,26 @@ class FeeDunningRun(models.Model):
         self.ensure_one()
         Partner = self.env["res.partner"]
         figures = Partner._get_overdue_data(self.date, self.company_id)
+        ladders = {}
         vals_list = []
         for partner in self._get_candidate_partners(figures):
             policy = partner._get_dunning_policy(self.company_id)
             if not policy:
                 continue
-            levels = policy.level_ids._ordered()
+            if policy not in ladders:
+                ordered = policy.level_ids._ordered()
+                ladders[policy] = ordered, ordered._get_ladder()
+            levels, ladder = ladders[policy]
             current = partner.dunning_level_id
             amount, days = Partner._dunning_figures(figures, partner, self.date)
             step = self._get_next_step(
-                levels, current, levels._get_reached_level(amount, days)
+                levels, current, levels._get_reached_level(amount, days, ladder)
             )
             overdue = figures.get(partner.id, {})
             vals = {
                 "run_id": self.id,
+                "company_id": self.company_id.id,
+                "date": self.date,
                 "partner_id": partner.id,
                 "amount_due": amount,
                 "days_overdue": days,
@@ -215,11 +221,20 @@ class FeeDunningRun(models.Model):
                 else:
                     vals_list.append(vals)
                 continue
-            paused_step = self._get_paused_step(levels, current, overdue, amount, days)
-            if paused_step:
+            paused = self._get_paused_figures(overdue, amount, days)
+            paused_step = paused and self._get_next_step(
+                levels, current, levels._get_reached_level(*paused, ladder)
+            )
+            if paused_step and paused_step._escalates_from(current):
+                amount_due, days_overdue = paused
                 vals_list.append(
                     self._skip_vals(
-                        {**vals, "level_id": paused_step.id},
+                        {
+                            **vals,
+                            "level_id": paused_step.id,
+                            "amount_due": amount_due,
+                            "days_overdue": days_overdue,
+                        },
                         self._paused_reason(overdue),
                     )
                 )
@@ -232,18 +247,15 @@ class FeeDunningRun(models.Model):
             return reached
         return levels[current._rank() + 1]
 
-    def _get_paused_step(self, levels, current, overdue, amount, days):
-        """The step that invoices paused by a dispute or a promise are holding back."""
+    def _get_paused_figures(self, overdue, amount, days):
+        """(amount, days) overdue counting the invoices paused by a dispute or a promise,
+        or None when nothing is paused."""
         if not overdue.get("paused"):
-            return levels.browse()
+            return None
         paused_days = (
             (self.date - overdue["paused_due"]).days if overdue["paused_due"] else 0
         )
-        reached = levels._get_reached_level(
-            amount + overdue["paused_amount"], max(days, paused_days)
-        )
-        step = self._get_next_step(levels, current, reached)
-        return step if step._escalates_from(current) else levels.browse()
+        return amount + overdue["paused_amount"], max(days, paused_days)
 
     def _paused_reason(self, overdue):
         paused = overdue["paused"]
@@ -285,9 +297,15 @@ class FeeDunningLine(models.Model):
     run_id = fields.Many2one(
         "fee.dunning.run", required=True, index=True, ondelete="cascade"
     )
-    date = fields.Date(related="run_id.date", store=True)
-    company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    # The run's date and company, written by the run with each line (a stored related
+    # field would cost an UPDATE of every line created).
+    date = fields.Date(required=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
+    # Computed rather than related: creating lines then rounds no amount through a
+    # new record per line (the run's amounts are already rounded).
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     partner_id = fields.Many2one(
         "res.partner", string="Subscriber", required=True, index=True
     )
@@ -319,15 +337,23 @@ class FeeDunningLine(models.Model):
     call_script = fields.Html(related="level_id.call_script")
     letter_body = fields.Html(related="level_id.letter_body")
 
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for line in self:
+            line.currency_id = line.company_id.currency_id
+
     def _execute(self):
         """Do what each line's level says, after checking the subscriber's balance again."""
         run = self.run_id
         figures = self.env["res.partner"]._get_overdue_data(
             run.date, run.company_id, self.partner_id.ids
         )
+        ladders = {
+            policy: policy.level_ids._get_ladder() for policy in self.level_id.policy_id
+        }
         to_do = self.browse()
         for line in self:
-            reason = line._get_stale_reason(figures)
+            reason = line._get_stale_reason(figures, ladders)
             if reason:
                 line.write({"state": "skipped", "skip_reason": reason})
             else:
@@ -339,14 +365,17 @@ class FeeDunningLine(models.Model):
             )
             if escalating:
                 actions += escalating._perform_level_actions(level)
-            level_lines.partner_id.sudo().dunning_level_id = level
+            # Not a tracked field: skip the chatter's bookkeeping of the other ones.
+            level_lines.partner_id.sudo().with_context(
+                tracking_disable=True
+            ).dunning_level_id = level
             if level_lines != escalating and not level._suspends():
                 (level_lines - escalating).partner_id._fee_reconnect_arrears_services()
             level_lines.invoice_ids._write_dunning_state(level, run.date)
         self.env["fee.dunning.action"].create(actions)
         to_do.state = "done"
 
-    def _get_stale_reason(self, figures):
+    def _get_stale_reason(self, figures, ladders):
         """Why the preview no longer holds: the subscriber paid, or the level moved."""
         self.ensure_one()
         if self.partner_id.dunning_level_id != self.previous_level_id:
@@ -355,7 +384,8 @@ class FeeDunningLine(models.Model):
             figures, self.partner_id, self.run_id.date
         )
         if self.level_id._escalates_from(self.previous_level_id):
-            reached = self.level_id.policy_id.level_ids._get_reached_level(amount, days)
+            policy = self.level_id.policy_id
+            reached = policy.level_ids._get_reached_level(amount, days, ladders[policy])
             if self.level_id._escalates_from(reached):
                 return self.env._(
                     "Paid since the preview: %(amount)s now overdue.",
@@ -394,6 +424,8 @@ class FeeDunningLine(models.Model):
     def _action_vals(self, line, action_type, state, note):
         return {
             "line_id": line.id,
+            "partner_id": line.partner_id.id,
+            "date": line.date,
             "action_type": action_type,
             "state": state,
             "note": note,
@@ -647,8 +679,11 @@ class FeeDunningAction(models.Model):
     line_id = fields.Many2one(
         "fee.dunning.line", required=True, index=True, ondelete="cascade"
     )
-    partner_id = fields.Many2one(related="line_id.partner_id", store=True)
-    date = fields.Date(related="line_id.date", store=True)
+    # The line's, written with each action (see fee.dunning.line.date).
+    partner_id = fields.Many2one(
+        "res.partner", string="Subscriber", required=True, readonly=True
+    )
+    date = fields.Date(required=True, readonly=True)
     action_type = fields.Selection(
         [
             ("sms", "SMS"),
