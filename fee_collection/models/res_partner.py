@@ -336,9 +336,25 @@ class ResPartner(models.Model):
     @api.model
     def _fee_update_dunning_after_payments(self, partner_dates):
         """``_fee_update_dunning_after_payment`` for ``{partner: date}``: each partner judged
-        on the date of its payment or credit note, one pass per distinct date."""
+        on the date of its payment or credit note, one pass per distinct date. A payment
+        entered late is judged no earlier than the partner's last dunning run: what that run
+        did on the arrears the payment leaves stays done (no reconnection to suspend again
+        the next day)."""
+        last_dunned = dict(
+            self.env["fee.dunning.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", [partner.id for partner in partner_dates]),
+                    ("state", "=", "done"),
+                ],
+                ["partner_id"],
+                ["date:max"],
+            )
+        )
         by_date = {}
         for partner, date in partner_dates.items():
+            date = max(date, last_dunned.get(partner, date))
             by_date[date] = by_date.get(date, self.browse()) | partner
         for date, partners in by_date.items():
             partners._fee_update_dunning_after_payment(date)
