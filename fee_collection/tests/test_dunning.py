@@ -276,6 +276,11 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             line = self._line(self._dun())
             self.assertEqual(line.state, "skipped")
             self.assertIn("promise to pay", line.skip_reason)
+            self.assertEqual(
+                (line.amount_due, line.days_overdue),
+                (100.0, 4),
+                "the skipped line shows what the promise holds back",
+            )
             self.assertFalse(self.subscriber.dunning_level_id)
         with freeze_time("2024-01-21"):
             self.assertEqual(
@@ -340,6 +345,27 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
                 "nothing else was overdue on 15 January",
             )
             self.assertEqual(self._line(self._dun()).level_id, self.reminder)
+
+    def test_late_payment_does_not_undo_a_later_run(self):
+        """A payment dated before the last run but entered after it is judged as of that
+        run: the arrears it leaves keep the level the run gave them."""
+        first = self._invoice(amount=60.0, due="2024-01-01")
+        self._invoice(amount=60.0, due="2024-01-01")
+        with freeze_time("2024-01-05"):
+            self._dun()
+        for day in ("2024-01-12", "2024-01-31"):
+            with freeze_time(day):
+                self._dun()
+        self.assertEqual(self.subscriber.dunning_level_id, self.visit)
+        with freeze_time("2024-02-02"):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=first.ids
+            ).create({"payment_date": "2024-01-10"})._create_payments()
+        self.assertEqual(
+            self.subscriber.dunning_level_id,
+            self.visit,
+            "60.00 were still 30 days overdue at the run of 31 January",
+        )
 
     def test_reconciliation_is_judged_on_the_later_date(self):
         """Applying an earlier payment to an invoice judges the subscriber on the invoice's
