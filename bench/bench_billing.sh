@@ -10,6 +10,8 @@
 # (and, for N up to BENCH_SERVICES2_MAX_N, a second case with 2 services each), created in batches
 # through the ORM; then it times, on a cold cache and up to the commit:
 #   fee_collection  fee.billing.run.create({"date": D}).action_run()   -> N posted invoices
+#                   (above 1,000 services the run is queued: Odoo's scheduler, driven in-process
+#                   with its other jobs switched off, bills it a committed batch at a time)
 #   OCA contract    contract.contract.cron_recurring_create_invoice(D)  -> N draft invoices,
 #                   then action_post() on them                          -> N posted invoices
 # and counts the SQL statements sent by Odoo's cursors. Both bill the same products and taxes, and

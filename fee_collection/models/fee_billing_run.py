@@ -1,10 +1,14 @@
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 MAX_RUN_DATE_DISTANCE = relativedelta(years=1)
+# A run with more services due than this is billed by the scheduler, a committed batch at a
+# time, rather than in the user's request and transaction.
+SYNC_RUN_MAX_SERVICES = 1000
 
 
 class FeeBillingRun(models.Model):
@@ -136,12 +140,41 @@ class FeeBillingRun(models.Model):
     # ------------------------------------------------------------------
 
     def action_run(self):
-        """Bill everything due. Runs again safely: only periods not billed yet are billed."""
-        for run in self:
+        """Bill everything due. Runs again safely: only periods not billed yet are billed.
+        A large run is queued for the scheduler, which commits each batch: one transaction
+        for thousands of invoices would hold its locks for minutes, keep the user waiting
+        and slow every query down as it grows."""
+        Subscription = self.env["fee.subscription"]
+        queued = self.filtered(
+            lambda run: (
+                Subscription.search_count(
+                    run._get_due_domain(), limit=SYNC_RUN_MAX_SERVICES + 1
+                )
+                > SYNC_RUN_MAX_SERVICES
+            )
+        )
+        for run in self - queued:
             while run._bill_next_batch():
                 pass
             run.state = "done"
-        return True
+        if not queued:
+            return True
+        queued.state = "running"
+        self.env.ref("fee_collection.ir_cron_fee_billing").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "%(runs)s: more than %(count)s services are due, they are billed in the "
+                    "background. Refresh the run to follow it.",
+                    runs=", ".join(queued.mapped("name")),
+                    count=SYNC_RUN_MAX_SERVICES,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_view_invoices(self):
         self.ensure_one()
@@ -154,31 +187,37 @@ class FeeBillingRun(models.Model):
 
     @api.model
     def _cron_bill_due_services(self, batch_size=500):
-        """Daily: bill one bounded batch per company and report progress, so that the
-        scheduler commits and calls again until nothing is due."""
-        today = fields.Date.context_today(self)
+        """Daily, and when a user queues a large run: bill one bounded batch of today's run
+        of each company and of every queued run, and report progress, so that the scheduler
+        commits and calls again until nothing is due."""
         Subscription = self.env["fee.subscription"]
-        due_companies = Subscription._read_group(
-            Subscription._get_billable_domain(today), ["company_id"]
-        )
+        runs = self._get_todays_runs() | self.search([("state", "=", "running")])
         done = remaining = 0
-        for (company,) in due_companies:
-            run = self.with_company(company).search(
-                [
-                    ("company_id", "=", company.id),
-                    ("date", "=", today),
-                    ("state", "!=", "done"),
-                ],
-                limit=1,
-            ) or self.with_company(company).create(
-                {"date": today, "company_id": company.id}
-            )
+        for run in runs:
             done += run._bill_next_batch(batch_size)
             left = Subscription.search_count(run._get_due_domain())
             remaining += left
             if not left:
                 run.state = "done"
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _get_todays_runs(self):
+        """Today's run of each company with services due, created when missing. A run
+        already done is taken up again for services that became due since: one run a day."""
+        today = fields.Date.context_today(self)
+        Subscription = self.env["fee.subscription"]
+        due_companies = Subscription._read_group(
+            Subscription._get_billable_domain(today), ["company_id"]
+        )
+        runs = self.browse()
+        for (company,) in due_companies:
+            runs |= self.with_company(company).search(
+                [("company_id", "=", company.id), ("date", "=", today)], limit=1
+            ) or self.with_company(company).create(
+                {"date": today, "company_id": company.id}
+            )
+        return runs
 
     # ------------------------------------------------------------------
     # Billing steps
@@ -323,6 +362,8 @@ class FeeBillingRun(models.Model):
     def _prepare_invoice_vals(self, partner, line_commands):
         return {
             "move_type": "out_invoice",
+            # Numbered when posted: a draft name would cost a sequence look-up per invoice.
+            "name": "/",
             "partner_id": partner.id,
             "invoice_date": self.date,
             "journal_id": self.journal_id.id,
@@ -337,10 +378,9 @@ class FeeBillingRun(models.Model):
         """Create and post the invoices of a batch at once; when that fails, retry them one by
         one so that a single bad subscriber is reported instead of stopping the others.
         Returns the issues' values."""
-        Move = self.env["account.move"].with_company(self.company_id)
         try:
             with self.env.cr.savepoint():
-                Move.create(invoice_vals_list).action_post()
+                self._create_posted_invoices(invoice_vals_list)
             return []
         except (UserError, ValidationError):
             self.env.invalidate_all()
@@ -348,7 +388,7 @@ class FeeBillingRun(models.Model):
         for vals in invoice_vals_list:
             try:
                 with self.env.cr.savepoint():
-                    Move.create(vals).action_post()
+                    self._create_posted_invoices([vals])
             except (UserError, ValidationError) as error:
                 self.env.invalidate_all()
                 subscription_ids = {
@@ -360,6 +400,44 @@ class FeeBillingRun(models.Model):
                     for subscription_id in sorted(subscription_ids)
                 ]
         return issues
+
+    def _create_posted_invoices(self, invoice_vals_list):
+        """Create and post invoices with the chatter's work done for the whole batch: one
+        note naming the run and the customer as follower, where creating and posting one
+        invoice at a time would cost more than the accounting itself."""
+        invoices = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .with_context(tracking_disable=True)
+            .create(invoice_vals_list)
+        )
+        self._subscribe_customers(invoices)
+        invoices.action_post()
+        note = Markup("<p>%s</p>") % self.env._("Billed by run %(run)s.", run=self.name)
+        invoices._message_log_batch(bodies=dict.fromkeys(invoices.ids, note))
+        return invoices
+
+    def _subscribe_customers(self, invoices):
+        """Make each customer follow its new invoice, with Odoo's default subtypes, in one
+        insert: posting then finds them following instead of subscribing one by one."""
+        Followers = self.env["mail.followers"].sudo()
+        customer_ids = invoices.partner_id.filtered("partner_share").ids
+        vals_list = []
+        for invoice in invoices:
+            new, _existing = Followers._add_default_followers(
+                invoice._name,
+                invoice.ids,
+                invoice.partner_id.ids,
+                customer_ids=customer_ids,
+                check_existing=False,
+            )
+            vals_list += [
+                {**vals, "res_id": res_id}
+                for res_id, res_vals_list in new.items()
+                for vals in res_vals_list
+            ]
+        Followers.with_context(default_partner_id=False).create(vals_list)
+        invoices.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
 
     def _advance_next_bill_dates(self, subscriptions):
         """Move each billed service's next bill date past its last billed period."""

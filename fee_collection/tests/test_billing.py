@@ -378,6 +378,51 @@ class TestBilling(FeeCollectionCommon):
         self.assertEqual(len(services.invoice_line_ids), 6)
 
     @freeze_time("2024-03-01")
+    def test_large_run_is_queued_for_the_scheduler(self):
+        other = self._create_subscriber("Subscriber 012", sequence="012")
+        services = self._create_subscription(date_start="2024-03-01")
+        services |= self._create_subscription(
+            partner=other, number="TV-0002", date_start="2024-03-01"
+        )
+        run = self.env["fee.billing.run"].create({"date": "2024-03-01"})
+        job = self.env.ref("fee_collection.ir_cron_fee_billing")
+        with patch(
+            "odoo.addons.fee_collection.models.fee_billing_run.SYNC_RUN_MAX_SERVICES", 1
+        ):
+            action = run.action_run()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn(run.name, action["params"]["message"])
+        self.assertEqual(run.state, "running")
+        self.assertFalse(run.invoice_ids, "nothing billed in the user's request")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)]),
+            "the scheduler is called",
+        )
+        for _batch in range(2):
+            self.env["fee.billing.run"]._cron_bill_due_services(batch_size=1)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.invoice_ids.partner_id, self.subscriber | other)
+        self.assertEqual(len(services.invoice_line_ids), 2)
+        self.assertEqual(
+            self.env["fee.billing.run"].search([("date", "=", "2024-03-01")]),
+            run,
+            "the queued run is today's run: no second one",
+        )
+
+    @freeze_time("2024-03-01")
+    def test_billed_invoice_names_its_run_and_is_followed_by_the_customer(self):
+        self._create_subscription(date_start="2024-03-01")
+        run = self._run_billing("2024-03-01")
+        invoice = run.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertNotEqual(invoice.name, "/")
+        self.assertIn(self.subscriber, invoice.message_partner_ids)
+        self.assertEqual(
+            invoice.message_ids.mapped("body"),
+            [f"<p>Billed by run {run.name}.</p>"],
+        )
+
+    @freeze_time("2024-03-01")
     def test_companies_are_billed_apart(self):
         other_company = self.setup_other_company()["company"]
         foreign = self.env["res.partner"].create(
