@@ -553,7 +553,13 @@ class FeeDunningLine(models.Model):
                 ]
             )
         )
-        reason = self.env._("Arrears (dunning level %(level)s)", level=level.name)
+        # Stored on the services: in the company's language, whoever runs the dunning.
+        company_env = self.with_context(
+            lang=self.run_id.company_id.partner_id.lang or self.env.lang
+        ).env
+        reason = company_env._(
+            "Arrears (dunning level %(level)s)", level=level.with_env(company_env).name
+        )
         if change == "suspend" and services:
             services.action_suspend(reason=reason, for_arrears=True)
         elif services:

@@ -95,6 +95,28 @@ class FeeCollectionCommon(AccountTestInvoicingCommon):
             subscription.action_activate()
         return subscription
 
+    def _invoice(self, amount=100.0, date="2024-01-01", due=None, partner=None):
+        """A posted invoice of one untaxed line, due on ``due`` (its date by default)."""
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or self.subscriber).id,
+                "invoice_date": date,
+                "invoice_date_due": due or date,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product_tv.id,
+                            "price_unit": amount,
+                            "tax_ids": [],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        return invoice
+
     def _run_billing(self, date, **vals):
         run = self.env["fee.billing.run"].create({"date": date, **vals})
         run.action_run()

@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -24,27 +24,6 @@ class TestCollectionOrder(FeeCollectionCommon):
     def setUp(self):
         super().setUp()
         self.enterContext(freeze_time("2024-01-10"))
-
-    def _invoice(self, due, partner=None, amount=100.0):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": (partner or self.subscriber).id,
-                "invoice_date": "2024-01-01",
-                "invoice_date_due": due,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": self.product_tv.id,
-                            "price_unit": amount,
-                            "tax_ids": [],
-                        }
-                    )
-                ],
-            }
-        )
-        invoice.action_post()
-        return invoice
 
     def _order(self, **vals):
         return self.env["fee.collection.order"].create(

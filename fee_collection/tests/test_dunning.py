@@ -97,27 +97,6 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         )
         cls.service = cls._create_subscription(date_start="2024-01-01")
 
-    def _invoice(self, amount=100.0, date="2024-01-01", due=None, partner=None):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": (partner or self.subscriber).id,
-                "invoice_date": date,
-                "invoice_date_due": due or date,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": self.product_tv.id,
-                            "price_unit": amount,
-                            "tax_ids": [],
-                        }
-                    )
-                ],
-            }
-        )
-        invoice.action_post()
-        return invoice
-
     def _pay(self, invoices, amount):
         self.env["account.payment.register"].with_context(
             active_model="account.move",
@@ -246,6 +225,16 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         )
         self.assertIn("Zhang Wei", html)
         self.assertIn("100.00", html)
+
+    def test_suspension_reason_is_in_the_company_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env.company.partner_id.lang = "zh_CN"
+        self._invoice(due="2024-01-01")
+        with freeze_time("2024-03-20"):
+            for _step in range(4):
+                self._dun()
+        self.assertEqual(self.env.user.lang, "en_US", "dunning run in English")
+        self.assertEqual(self.service.suspend_reason, "欠费（催缴级别：Suspend）")
 
     # ------------------------------------------------------------------
     # What pauses or stops dunning
