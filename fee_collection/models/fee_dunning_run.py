@@ -317,6 +317,12 @@ class FeeDunningLine(models.Model):
         string="Overdue Invoices",
     )
     amount_due = fields.Monetary(string="Overdue")
+    amount_due_text = fields.Char(
+        string="Overdue (as written)",
+        compute="_compute_amount_due_text",
+        help="The overdue amount with its currency, in the subscriber's language, for "
+        "messages.",
+    )
     days_overdue = fields.Integer()
     previous_level_id = fields.Many2one("fee.dunning.level", string="From Level")
     level_id = fields.Many2one("fee.dunning.level", string="To Level")
@@ -341,6 +347,17 @@ class FeeDunningLine(models.Model):
     def _compute_currency_id(self):
         for line in self:
             line.currency_id = line.company_id.currency_id
+
+    @api.depends("amount_due", "currency_id", "partner_id.lang")
+    def _compute_amount_due_text(self):
+        """Formatted once per amount, currency and language: a run messages thousands of
+        subscribers who mostly owe the same few amounts."""
+        texts = {}
+        for line in self:
+            key = (line.amount_due, line.currency_id, line.partner_id.lang)
+            if key not in texts:
+                texts[key] = format_amount(self.env, *key)
+            line.amount_due_text = texts[key]
 
     def _execute(self):
         """Do what each line's level says, after checking the subscriber's balance again."""
