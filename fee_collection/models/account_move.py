@@ -129,12 +129,8 @@ class AccountMove(models.Model):
         credits = posted.filtered(
             lambda move: not move.is_sale_document() or move.move_type == "out_refund"
         )
-        partner_dates = {}
-        for move in credits:
-            # Judged on the date of the payment or credit note.
-            for partner in move.partner_id.commercial_partner_id:
-                partner_dates[partner] = max(
-                    move.date, partner_dates.get(partner, move.date)
-                )
-        self.env["res.partner"]._fee_update_dunning_after_payments(partner_dates)
+        # Judged on the date of the payment or credit note.
+        self.env["res.partner"]._fee_update_dunning_after_payments(
+            (move.partner_id.commercial_partner_id, move.date) for move in credits
+        )
         return posted

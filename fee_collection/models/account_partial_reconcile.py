@@ -10,12 +10,13 @@ class AccountPartialReconcile(models.Model):
         # Paying or crediting an invoice may lower the subscriber's dunning level and reconnect
         # the services suspended for arrears, in this same transaction. The arrears left are
         # judged on the reconciliation's date: the later of the two journal items' dates.
-        partner_dates = {}
-        for partial in partials:
-            lines = partial.debit_move_id | partial.credit_move_id
-            for partner in lines.partner_id.commercial_partner_id:
-                partner_dates[partner] = max(
-                    partial.max_date, partner_dates.get(partner, partial.max_date)
-                )
-        self.env["res.partner"]._fee_update_dunning_after_payments(partner_dates)
+        self.env["res.partner"]._fee_update_dunning_after_payments(
+            (
+                (
+                    partial.debit_move_id | partial.credit_move_id
+                ).partner_id.commercial_partner_id,
+                partial.max_date,
+            )
+            for partial in partials
+        )
         return partials

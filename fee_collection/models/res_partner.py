@@ -334,12 +334,18 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _fee_update_dunning_after_payments(self, partner_dates):
-        """``_fee_update_dunning_after_payment`` for ``{partner: date}``: each partner judged
-        on the date of its payment or credit note, one pass per distinct date. A payment
-        entered late is judged no earlier than the partner's last dunning run: what that run
-        did on the arrears the payment leaves stays done (no reconnection to suspend again
-        the next day)."""
+    def _fee_update_dunning_after_payments(self, partners_dates):
+        """``_fee_update_dunning_after_payment`` for ``(partners, date)`` pairs, one per
+        payment, credit note or reconciliation: each partner at a dunning level is judged on
+        its latest date, one pass per distinct date. A payment entered late is judged no
+        earlier than the partner's last dunning run: what that run did on the arrears the
+        payment leaves stays done (no reconnection to suspend again the next day)."""
+        partner_dates = {}
+        for partners, date in partners_dates:
+            for partner in partners.sudo().filtered("dunning_level_id"):
+                partner_dates[partner] = max(date, partner_dates.get(partner, date))
+        if not partner_dates:
+            return
         last_dunned = dict(
             self.env["fee.dunning.line"]
             .sudo()

@@ -370,6 +370,9 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         )
         payment.action_post()
         invoice = self._invoice(date="2024-01-20", due="2024-01-20")
+        self.subscriber.dunning_level_id = (
+            self.reminder
+        )  # only dunned partners are judged
         partner_class = type(self.env["res.partner"])
         update = partner_class._fee_update_dunning_after_payment
         judged = []
