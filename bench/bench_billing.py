@@ -29,9 +29,11 @@ import cProfile
 import datetime
 import io
 import json
+import multiprocessing
 import os
 import pstats
 import re
+import select
 import sys
 import threading
 import time
@@ -204,9 +206,9 @@ def analyze(env):
 
 
 def run_scheduler(env, run):
-    """Process the scheduler's ready jobs, as Odoo's cron workers do (a transaction and a
-    commit per batch), until ``run`` is done: a run larger than the add-on bills at once
-    is queued for them."""
+    """Process the scheduler's ready jobs in this process, as Odoo's cron thread does (a
+    transaction and a commit per batch), until ``run`` is done: a run larger than the
+    add-on bills at once is queued for them. Used when profiling."""
     env.cr.commit()
     IrCron = env.registry["ir.cron"]
     while True:
@@ -215,10 +217,97 @@ def run_scheduler(env, run):
         env.invalidate_all()
         if run.state == "done":
             return
-        if not env["ir.cron.trigger"].search_count([]) and not env[
-            "ir.cron"
-        ].search_count([("nextcall", "<=", datetime.datetime.now())]):
+        if not ready_jobs(env):
             raise RuntimeError(f"{run.name} is {run.state} and no job is ready")
+
+
+def ready_jobs(env):
+    return env["ir.cron.trigger"].search_count([]) or env["ir.cron"].search_count(
+        [("nextcall", "<=", datetime.datetime.now())]
+    )
+
+
+class CronWorkers:
+    """Odoo's cron worker processes, as a server started with --workers runs them (two by
+    default, max_cron_threads): each loads the registry first, then, once started,
+    processes the ready jobs (ir.cron._process_jobs, what Odoo's cron worker calls) until
+    the run is done. Their queries and CPU time are added to the benchmark's."""
+
+    def __init__(self, conf, db, count):
+        context = multiprocessing.get_context("spawn")
+        self.go = context.Event()
+        self.run_id = context.Value("i", 0)
+        self.figures = context.Queue()
+        readies = [context.Event() for _index in range(count)]
+        self.processes = [
+            context.Process(
+                target=cron_worker,
+                args=(conf, db),
+                kwargs={
+                    "ready": ready,
+                    "go": self.go,
+                    "run_id": self.run_id,
+                    "figures": self.figures,
+                },
+            )
+            for ready in readies
+        ]
+        for process in self.processes:
+            process.start()
+        for ready in readies:
+            ready.wait()
+
+    def run(self, run_id):
+        """Let the workers bill ``run_id``; returns their (queries, SQL s, CPU s)."""
+        self.run_id.value = run_id
+        self.go.set()
+        figures = [self.figures.get() for _process in self.processes]
+        for process in self.processes:
+            process.join()
+        if any(process.exitcode for process in self.processes):
+            raise RuntimeError("a cron worker failed")
+        return tuple(sum(values) for values in zip(*figures, strict=True))
+
+
+def cron_worker(conf, db, *, ready, go, run_id, figures):
+    import odoo.sql_db
+
+    with environment(conf, db) as env:
+        IrCron = env.registry["ir.cron"]
+        ready.set()
+        go.wait()
+        queries, sql_seconds, cpu_start = (
+            STATS.count,
+            STATS.seconds,
+            time.process_time(),
+        )
+        run = env["fee.billing.run"].browse(run_id.value)
+        # Woken by the scheduler's notifications, as Odoo's cron workers are.
+        with odoo.sql_db.db_connect("postgres").cursor() as listener:
+            listener.execute("LISTEN cron_trigger")
+            listener.commit()
+            connection = listener._cnx
+            idle_since = time.monotonic()
+            while True:
+                IrCron._process_jobs(db)
+                env.cr.rollback()
+                env.invalidate_all()
+                if run.state == "done":
+                    break
+                if ready_jobs(env):
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > 120:
+                    raise RuntimeError(f"{run.name} is {run.state}, no job is ready")
+                select.select([connection], [], [], 1.0)
+                connection.poll()
+                connection.notifies.clear()
+        figures.put(
+            (
+                STATS.count - queries,
+                STATS.seconds - sql_seconds,
+                time.process_time() - cpu_start,
+            )
+        )
 
 
 def expected_total(env, n, products):
@@ -266,7 +355,9 @@ def check(result, n, services, untaxed):
 # ----------------------------------------------------------------------
 
 
-def fee_bench(env, n, services, date, *, profile=None, statements=None):
+def fee_bench(
+    env, n, services, date, *, conf, cron_workers, profile=None, statements=None
+):
     started = time.perf_counter()
     products = make_products(env, services)
     partners = make_partners(env, n)
@@ -288,17 +379,32 @@ def fee_bench(env, n, services, date, *, profile=None, statements=None):
     analyze(env)
     setup_s = time.perf_counter() - started
 
-    # Only the billing job may run: the scheduler's other jobs would blur the timing.
-    billing_job = env.ref("fee_collection.ir_cron_fee_billing")
-    env["ir.cron"].search([("id", "!=", billing_job.id)]).active = False
+    # Only the billing jobs may run: the scheduler's other jobs would blur the timing.
+    billing_jobs = env.ref("fee_collection.ir_cron_fee_billing") | env.ref(
+        "fee_collection.ir_cron_fee_billing_helper"
+    )
+    env["ir.cron"].search([("id", "not in", billing_jobs.ids)]).active = False
+    env.cr.commit()
+    workers = CronWorkers(conf, env.cr.dbname, cron_workers) if cron_workers else None
+    worker_figures = (0, 0.0, 0.0)
 
     def bill():
+        nonlocal worker_figures
         run = env["fee.billing.run"].create({"date": date})
         run.action_run()
-        run_scheduler(env, run)
+        if workers:
+            env.cr.commit()
+            worker_figures = workers.run(run.id)
+            env.invalidate_all()
+        else:
+            run_scheduler(env, run)
         return run
 
     seconds, queries, sql_s, cpu_s, run = measure(env, bill, profile, statements)
+    queries, sql_s, cpu_s = (
+        own + theirs
+        for own, theirs in zip((queries, sql_s, cpu_s), worker_figures, strict=True)
+    )
     result = {
         "system": "fee_collection",
         "n": n,
@@ -311,6 +417,7 @@ def fee_bench(env, n, services, date, *, profile=None, statements=None):
         "sql_s": sql_s,
         "cpu_s": cpu_s,
         "phases": {"run": [seconds, queries, sql_s, cpu_s]},
+        "cron_workers": cron_workers,
         "invoices": run.invoice_count,
         "issues": run.issue_count,
         "run_state": run.state,
@@ -489,22 +596,28 @@ def main():
         run.add_argument("--out", required=True)
         run.add_argument("--profile", help="cProfile into PREFIX-*.pstats/.txt")
         run.add_argument("--statements", help="SQL by shape into PREFIX-statements.txt")
+    commands.choices["fee"].add_argument(
+        "--cron-workers",
+        type=int,
+        default=2,
+        help="cron worker processes that bill a queued run (0: in this process)",
+    )
     table = commands.add_parser("table")
     table.add_argument("paths", nargs="+")
     args = parser.parse_args()
     if args.command == "table":
         print_table(args.paths)
         return
-    bench = fee_bench if args.command == "fee" else oca_bench
+    options = {"profile": args.profile, "statements": args.statements}
+    if args.command == "fee":
+        bench = fee_bench
+        # cProfile sees this process only: a profile bills with the jobs run in it.
+        workers = 0 if args.profile else args.cron_workers
+        options.update(conf=args.config, cron_workers=workers)
+    else:
+        bench = oca_bench
     with environment(args.config, args.database) as env:
-        result = bench(
-            env,
-            args.n,
-            args.services,
-            args.date,
-            profile=args.profile,
-            statements=args.statements,
-        )
+        result = bench(env, args.n, args.services, args.date, **options)
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(
         f"{result['system']} N={args.n} K={args.services}: {result['invoices']} invoices "

@@ -1,9 +1,14 @@
+import logging
+
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
+from psycopg2.errors import SerializationFailure
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
+
+_logger = logging.getLogger(__name__)
 
 MAX_RUN_DATE_DISTANCE = relativedelta(years=1)
 # A run with more services due than this is billed by the scheduler, a committed batch at a
@@ -189,17 +194,50 @@ class FeeBillingRun(models.Model):
     def _cron_bill_due_services(self, batch_size=500):
         """Daily, and when a user queues a large run: bill one bounded batch of today's run
         of each company and of every queued run, and report progress, so that the scheduler
-        commits and calls again until nothing is due."""
-        Subscription = self.env["fee.subscription"]
+        commits and calls again until nothing is due. The second worker is called to help;
+        this first one alone writes the runs' state, so that the two never update one row."""
         runs = self._get_todays_runs() | self.search([("state", "=", "running")])
-        done = remaining = 0
-        for run in runs:
-            done += run._bill_next_batch(batch_size)
-            left = Subscription.search_count(run._get_due_domain())
-            remaining += left
-            if not left:
-                run.state = "done"
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        remaining = runs._bill_batch_for_scheduler(batch_size)
+        runs.filtered(lambda run: not remaining[run]).state = "done"
+        if any(remaining.values()):
+            self.env.ref("fee_collection.ir_cron_fee_billing_helper").sudo()._trigger()
+
+    @api.model
+    def _cron_help_bill_running_runs(self, batch_size=500):
+        """The second billing worker. Odoo's scheduler runs a job in one worker at a time,
+        but two jobs at once (its default), each in its own process when the server runs
+        with workers: this job bills the runs in progress beside the first one, on other
+        subscribers, and calls the first one back: to go on if a collision stopped it, and
+        to close the runs."""
+        runs = self.search([("state", "=", "running")])
+        if runs:
+            runs._bill_batch_for_scheduler(batch_size)
+            self.env.ref("fee_collection.ir_cron_fee_billing").sudo()._trigger()
+
+    def _bill_batch_for_scheduler(self, batch_size):
+        """Bill one batch of each run and report progress to the scheduler; returns the
+        number of services each run still has due. A batch that collides with the other
+        worker's is left for the next round: a scheduled job reads the database as it was
+        when its transaction began, so subscribers the other worker billed since then
+        cannot be locked (PostgreSQL refuses with a serialization failure)."""
+        Subscription = self.env["fee.subscription"]
+        done = 0
+        remaining = {}
+        for run in self:
+            try:
+                with self.env.cr.savepoint():
+                    done += run._bill_next_batch(batch_size)
+            except SerializationFailure:
+                _logger.info(
+                    "Billing run %s: batch left for the next round, the other worker "
+                    "billed some of its subscribers meanwhile.",
+                    run.name,
+                )
+            remaining[run] = Subscription.search_count(run._get_due_domain())
+        self.env["ir.cron"]._notify_progress(
+            done=done, remaining=sum(remaining.values())
+        )
+        return remaining
 
     @api.model
     def _get_todays_runs(self):
@@ -233,25 +271,31 @@ class FeeBillingRun(models.Model):
         ]
 
     def _lock_next_batch(self, batch_size):
-        """Lock the due services of the next ``batch_size`` subscribers; services locked by a
-        concurrent run are left to it."""
+        """Lock the due services of the next ``batch_size`` subscribers that no concurrent
+        worker holds. A subscriber is claimed through the lock on its first due service, so
+        that workers skip each other's subscribers before the limit, not after it."""
         Subscription = self.env["fee.subscription"]
         Subscription.flush_model()
         due = Subscription._search(self._get_due_domain())
         self.env.cr.execute(
             SQL(
                 """
+            WITH claimed AS MATERIALIZED (
+                SELECT id, partner_id FROM fee_subscription
+                 WHERE id IN (SELECT DISTINCT ON (partner_id) id FROM fee_subscription
+                               WHERE id IN %(due)s ORDER BY partner_id, id)
+                 ORDER BY partner_id
+                 LIMIT %(limit)s
+                   FOR UPDATE SKIP LOCKED)
             SELECT id FROM fee_subscription
-             WHERE id IN %(due)s
-               AND partner_id IN (
-                    SELECT partner_id FROM fee_subscription WHERE id IN %(due)s
-                     GROUP BY partner_id ORDER BY partner_id LIMIT %(limit)s)
+             WHERE id IN %(due)s AND partner_id IN (SELECT partner_id FROM claimed)
              ORDER BY partner_id, id
-               FOR UPDATE SKIP LOCKED
+               FOR UPDATE
             """,
                 due=due.subselect(),
                 limit=batch_size,
-            )
+            ),
+            log_exceptions=False,
         )
         subscriptions = Subscription.browse(row[0] for row in self.env.cr.fetchall())
         # Another run may have billed them between our search and our lock.
@@ -412,7 +456,7 @@ class FeeBillingRun(models.Model):
             .create(invoice_vals_list)
         )
         self._subscribe_customers(invoices)
-        invoices.action_post()
+        invoices.with_context(skip_invoice_sync=True).action_post()
         note = Markup("<p>%s</p>") % self.env._("Billed by run %(run)s.", run=self.name)
         invoices._message_log_batch(bodies=dict.fromkeys(invoices.ids, note))
         return invoices
