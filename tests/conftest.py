@@ -1,6 +1,7 @@
 """End-to-end fixtures: a real Odoo server on a free local port, driven over JSON-RPC.
 
-scripts/test prepares the database (FEE_E2E_DB) and the config (FEE_ODOO_CONF)."""
+scripts/test prepares the databases (FEE_E2E_DB, FEE_E2E_WORKERS_DB) and the config
+(FEE_ODOO_CONF)."""
 
 import os
 import socket
@@ -18,12 +19,13 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    db, conf = os.environ.get("FEE_E2E_DB"), os.environ.get("FEE_ODOO_CONF")
+def _serve(db, *options):
+    """Start ``odoo`` on ``db`` and a free port; yields its URL once it answers."""
+    conf = os.environ.get("FEE_ODOO_CONF")
     if not (db and conf):
         pytest.fail(
-            "end-to-end tests need FEE_E2E_DB and FEE_ODOO_CONF: run them with scripts/test"
+            "end-to-end tests need their databases and FEE_ODOO_CONF: run them with "
+            "scripts/test"
         )
     port = _free_port()
     process = subprocess.Popen(
@@ -37,8 +39,8 @@ def server():
             db,
             f"--db-filter=^{db}$",
             f"--http-port={port}",
-            "--max-cron-threads=0",
             "--log-level=warn",
+            *options,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -58,6 +60,23 @@ def server():
                 f"the Odoo server did not start: {process.stderr.read().decode()[-2000:]}"
             )
         time.sleep(0.5)
-    yield {"url": url, "db": db}
+    yield url
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The server alone, without scheduled jobs."""
+    db = os.environ.get("FEE_E2E_DB")
+    for url in _serve(db, "--max-cron-threads=0"):
+        yield {"url": url, "db": db}
+
+
+@pytest.fixture(scope="session")
+def server_with_workers():
+    """The server as deployed: worker processes, two of them for scheduled jobs (Odoo's
+    default), on a database of its own."""
+    db = os.environ.get("FEE_E2E_WORKERS_DB")
+    for url in _serve(db, "--workers=2", "--max-cron-threads=2"):
+        yield {"url": url, "db": db}

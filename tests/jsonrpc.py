@@ -59,3 +59,31 @@ class Session:
             [("module", "=", module), ("name", "=", name)],
             ["res_id"],
         )[0]["res_id"]
+
+
+def accountant_session(server, login):
+    """A new accountant's session on ``server``, with one fee item to bill: cable TV at
+    26.00 a month, untaxed."""
+    admin = Session(server["url"], server["db"], "admin", "admin")
+    admin(
+        "res.users",
+        "create",
+        {
+            "name": "E2E Accountant",
+            "login": login,
+            "password": login,
+            "groups_id": [(6, 0, [admin.ref("fee_collection.group_fee_accountant")])],
+        },
+    )
+    admin(
+        "product.product",
+        "create",
+        {
+            "name": "Cable TV (e2e)",
+            "type": "service",
+            "is_fee_item": True,
+            "list_price": 26.0,
+            "taxes_id": [(5, 0, 0)],
+        },
+    )
+    return Session(server["url"], server["db"], login, login)

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from jsonrpc import RpcError, Session
+from jsonrpc import RpcError, accountant_session
 
 GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -16,36 +16,12 @@ def id_number(first17):
 
 @pytest.fixture(scope="module")
 def accountant(server):
-    admin = Session(server["url"], server["db"], "admin", "admin")
-    admin(
-        "res.users",
-        "create",
-        {
-            "name": "E2E Accountant",
-            "login": "e2e_accountant",
-            "password": "e2e_accountant",
-            "groups_id": [(6, 0, [admin.ref("fee_collection.group_fee_accountant")])],
-        },
-    )
-    admin(
-        "product.product",
-        "create",
-        {
-            "name": "Cable TV (e2e)",
-            "type": "service",
-            "is_fee_item": True,
-            "list_price": 26.0,
-            "taxes_id": [(5, 0, 0)],
-        },
-    )
-    return Session(server["url"], server["db"], "e2e_accountant", "e2e_accountant")
+    return accountant_session(server, "e2e_accountant")
 
 
 def test_accountant_bills_a_new_subscriber(accountant):
     today = datetime.date.today().isoformat()
-    item_id = accountant(
-        "product.product", "search", [("name", "=", "Cable TV (e2e)")]
-    )[0]
+    item_id = accountant("product.product", "search", [("is_fee_item", "=", True)])[0]
     partner_id = accountant(
         "res.partner",
         "create",

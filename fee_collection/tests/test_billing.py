@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
+from psycopg2.errors import SerializationFailure
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
@@ -408,6 +409,103 @@ class TestBilling(FeeCollectionCommon):
             run,
             "the queued run is today's run: no second one",
         )
+
+    def _create_subscribers_with_services(self, count, date_start):
+        subscribers = self.env["res.partner"]
+        for index in range(count):
+            sequence = f"{index + 21:03d}"
+            subscriber = self._create_subscriber(f"Subscriber {sequence}", sequence)
+            self._create_subscription(
+                partner=subscriber, number=f"N{sequence}", date_start=date_start
+            )
+            subscribers |= subscriber
+        return subscribers
+
+    @freeze_time("2024-03-01")
+    def test_batch_numbers_continue_the_journal_sequence(self):
+        self._create_subscribers_with_services(3, "2024-03-01")
+        manual = self._invoice(date="2024-03-01")
+        self.assertEqual(manual.name, "INV/2024/00001")
+        run = self._run_billing("2024-03-01")
+        invoices = run.invoice_ids.sorted("id")
+        self.assertEqual(
+            invoices.mapped("name"),
+            ["INV/2024/00002", "INV/2024/00003", "INV/2024/00004"],
+        )
+        self.assertEqual(invoices.mapped("sequence_prefix"), ["INV/2024/"] * 3)
+        self.assertEqual(invoices.mapped("sequence_number"), [2, 3, 4])
+        self.assertEqual(invoices.mapped("payment_reference"), invoices.mapped("name"))
+        for invoice in invoices:
+            self.assertEqual(set(invoice.line_ids.mapped("move_name")), {invoice.name})
+        self.assertFalse(any(invoices.mapped("made_sequence_gap")))
+        self.assertEqual(self._invoice(date="2024-03-01").name, "INV/2024/00005")
+
+    @freeze_time("2024-01-02")
+    def test_batch_starts_the_new_year_sequence(self):
+        self._create_subscribers_with_services(2, "2024-01-01")
+        self.assertEqual(self._invoice(date="2023-12-31").name, "INV/2023/00001")
+        run = self._run_billing("2024-01-02")
+        self.assertEqual(
+            run.invoice_ids.sorted("id").mapped("name"),
+            ["INV/2024/00001", "INV/2024/00002"],
+        )
+
+    @freeze_time("2024-03-01")
+    def test_second_worker_bills_runs_in_progress_and_calls_the_first(self):
+        self._create_subscribers_with_services(3, "2024-03-01")
+        Run = self.env["fee.billing.run"]
+        first_job = self.env.ref("fee_collection.ir_cron_fee_billing")
+        second_job = self.env.ref("fee_collection.ir_cron_fee_billing_helper")
+        Trigger = self.env["ir.cron.trigger"]
+        Run._cron_help_bill_running_runs(batch_size=2)
+        self.assertFalse(Run.search([]), "no run in progress: nothing to help with")
+        self.assertFalse(Trigger.search([("cron_id", "=", first_job.id)]))
+
+        run = Run.create({"date": "2024-03-01", "state": "running"})
+        Run._cron_help_bill_running_runs(batch_size=2)
+        self.assertEqual(len(run.invoice_ids), 2)
+        self.assertEqual(run.state, "running", "only the first worker closes runs")
+        self.assertTrue(Trigger.search([("cron_id", "=", first_job.id)]))
+
+        Trigger.search([]).unlink()
+        Run._cron_bill_due_services(batch_size=2)
+        self.assertEqual(len(run.invoice_ids), 3)
+        self.assertEqual(run.state, "done")
+        self.assertFalse(
+            Trigger.search([("cron_id", "=", second_job.id)]),
+            "nothing left to help with",
+        )
+
+    @freeze_time("2024-03-01")
+    def test_batch_colliding_with_the_other_worker_waits_for_the_next_round(self):
+        self._create_subscribers_with_services(2, "2024-03-01")
+        run = self.env["fee.billing.run"].create(
+            {"date": "2024-03-01", "state": "running"}
+        )
+        bill_next_batch = type(run)._bill_next_batch
+
+        def bill_then_collide(runs, batch_size):
+            bill_next_batch(runs, batch_size)
+            raise SerializationFailure("could not serialize access")
+
+        progress = []
+        notify = type(self.env["ir.cron"])._notify_progress
+
+        def record_progress(crons, *, done, remaining, deactivate=False):
+            progress.append((done, remaining))
+            return notify(crons, done=done, remaining=remaining, deactivate=deactivate)
+
+        with (
+            patch.object(
+                type(self.env["ir.cron"]), "_notify_progress", record_progress
+            ),
+            patch.object(type(run), "_bill_next_batch", bill_then_collide),
+        ):
+            self.env["fee.billing.run"]._cron_help_bill_running_runs(batch_size=1)
+        self.assertEqual(progress, [(0, 2)])
+        self.assertFalse(run.invoice_ids, "the colliding batch is undone")
+        self.env["fee.billing.run"]._cron_help_bill_running_runs(batch_size=1)
+        self.assertEqual(len(run.invoice_ids), 1)
 
     @freeze_time("2024-03-01")
     def test_billed_invoice_names_its_run_and_is_followed_by_the_customer(self):
