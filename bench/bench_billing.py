@@ -536,10 +536,10 @@ def print_table(paths):
     rows = [json.loads(Path(path).read_text()) for path in paths]
     rows.sort(key=lambda r: (r["services"], r["n"], r["system"] != "fee_collection"))
     print(
-        "| system | subscribers | services each | invoices (lines) | total s "
+        "| system | subscribers | services each | processes | invoices (lines) | total s "
         "| invoices/s | queries/invoice | in SQL s | Python CPU s | load avg | checks |"
     )
-    print("|---" * 11 + "|")
+    print("|---" * 12 + "|")
     for row in rows:
         phases = " + ".join(
             f"{name} {phase[0]:.1f}" for name, phase in row["phases"].items()
@@ -547,7 +547,7 @@ def print_table(paths):
         detail = f" ({phases})" if len(row["phases"]) > 1 else ""
         print(
             f"| {row['system']} | {row['n']:,} | {row['services']} "
-            f"| {row['invoices']:,} ({row['product_lines']:,}) "
+            f"| {row.get('cron_workers') or 1} | {row['invoices']:,} ({row['product_lines']:,}) "
             f"| {row['seconds']:.1f}{detail} | **{row['invoices'] / row['seconds']:,.1f}** "
             f"| {row['queries'] / row['invoices']:.2f} | {row['sql_s']:.1f} "
             f"| {row['cpu_s']:.1f} | {row['load_average'][0]:.1f} "

@@ -10,8 +10,9 @@
 # (and, for N up to BENCH_SERVICES2_MAX_N, a second case with 2 services each), created in batches
 # through the ORM; then it times, on a cold cache and up to the commit:
 #   fee_collection  fee.billing.run.create({"date": D}).action_run()   -> N posted invoices
-#                   (above 1,000 services the run is queued: Odoo's scheduler, driven in-process
-#                   with its other jobs switched off, bills it a committed batch at a time)
+#                   (above 1,000 services the run is queued: Odoo's scheduler bills it a committed
+#                   batch at a time, with its other jobs switched off, in two cron worker
+#                   processes as a server started with --workers runs them by default)
 #   OCA contract    contract.contract.cron_recurring_create_invoice(D)  -> N draft invoices,
 #                   then action_post() on them                          -> N posted invoices
 # and counts the SQL statements sent by Odoo's cursors. Both bill the same products and taxes, and
@@ -27,7 +28,8 @@
 #   BENCH_DATE=YYYY-MM-DD       billing date (default today); services and contracts start on it
 #   BENCH_SERVICES2_MAX_N=1000  also bill 2 services per subscriber for N up to this (0: never)
 #   BENCH_OCA_MAX_N=10000       run OCA contract for N up to this (0: fee_collection only)
-#   BENCH_PROFILE=0             skip the profile
+#   BENCH_CRON_WORKERS=2        cron worker processes billing a queued run (1: a single one)
+#   BENCH_PROFILE=0             skip the profile (which bills with the jobs run in-process)
 #   BENCH_KEEP=1                keep the per-case databases (fee_bench_*_nN_kK)
 #   BENCH_HTTP_PORT=8269        port written into the benchmark's Odoo config (no server is started)
 set -euo pipefail
@@ -101,7 +103,8 @@ say "Machine: $MACHINE; load average before the runs: $(cut -d' ' -f1-3 /proc/lo
 for services in 1 2; do
     for n in "${SIZES[@]}"; do
         [ "$services" = 1 ] || [ "$n" -le "$SERVICES2_MAX_N" ] || continue
-        run_case fee "$n" "$services" --out "$OUT/fee-$n-$services.json"
+        run_case fee "$n" "$services" --out "$OUT/fee-$n-$services.json" \
+            --cron-workers "${BENCH_CRON_WORKERS:-2}"
         [ "$n" -le "$OCA_MAX_N" ] || continue
         run_case oca "$n" "$services" --out "$OUT/oca-$n-$services.json"
     done
