@@ -387,14 +387,16 @@ def fee_bench(
     env.cr.commit()
     workers = CronWorkers(conf, env.cr.dbname, cron_workers) if cron_workers else None
     worker_figures = (0, 0.0, 0.0)
+    processes = 1
 
     def bill():
-        nonlocal worker_figures
+        nonlocal worker_figures, processes
         run = env["fee.billing.run"].create({"date": date})
-        run.action_run()
+        if isinstance(run.action_run(), dict) and workers:  # queued
+            processes = cron_workers
         if workers:
             env.cr.commit()
-            worker_figures = workers.run(run.id)
+            worker_figures = workers.run(run.id)  # they stop at once if it is done
             env.invalidate_all()
         else:
             run_scheduler(env, run)
@@ -417,7 +419,7 @@ def fee_bench(
         "sql_s": sql_s,
         "cpu_s": cpu_s,
         "phases": {"run": [seconds, queries, sql_s, cpu_s]},
-        "cron_workers": cron_workers,
+        "processes": processes,
         "invoices": run.invoice_count,
         "issues": run.issue_count,
         "run_state": run.state,
@@ -547,7 +549,7 @@ def print_table(paths):
         detail = f" ({phases})" if len(row["phases"]) > 1 else ""
         print(
             f"| {row['system']} | {row['n']:,} | {row['services']} "
-            f"| {row.get('cron_workers') or 1} | {row['invoices']:,} ({row['product_lines']:,}) "
+            f"| {row.get('processes', 1)} | {row['invoices']:,} ({row['product_lines']:,}) "
             f"| {row['seconds']:.1f}{detail} | **{row['invoices'] / row['seconds']:,.1f}** "
             f"| {row['queries'] / row['invoices']:.2f} | {row['sql_s']:.1f} "
             f"| {row['cpu_s']:.1f} | {row['load_average'][0]:.1f} "

@@ -1,3 +1,6 @@
+from contextlib import contextmanager
+from unittest.mock import patch
+
 from odoo import Command
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -116,6 +119,20 @@ class FeeCollectionCommon(AccountTestInvoicingCommon):
         )
         invoice.action_post()
         return invoice
+
+    @contextmanager
+    def _record_cron_progress(self):
+        """Yield the list that collects each (done, remaining) reported to the scheduler."""
+        progress = []
+        IrCron = type(self.env["ir.cron"])
+        notify = IrCron._notify_progress
+
+        def record(crons, *, done, remaining, deactivate=False):
+            progress.append((done, remaining))
+            return notify(crons, done=done, remaining=remaining, deactivate=deactivate)
+
+        with patch.object(IrCron, "_notify_progress", record):
+            yield progress
 
     def _run_billing(self, date, **vals):
         run = self.env["fee.billing.run"].create({"date": date, **vals})

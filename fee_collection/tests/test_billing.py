@@ -355,16 +355,7 @@ class TestBilling(FeeCollectionCommon):
                 number=f"C{index}",
                 date_start="2024-02-01",
             )
-        progress = []
-        notify = type(self.env["ir.cron"])._notify_progress
-
-        def record_progress(crons, *, done, remaining, deactivate=False):
-            progress.append((done, remaining))
-            return notify(crons, done=done, remaining=remaining, deactivate=deactivate)
-
-        with patch.object(
-            type(self.env["ir.cron"]), "_notify_progress", record_progress
-        ):
+        with self._record_cron_progress() as progress:
             for _call in range(3):
                 self.env["fee.billing.run"]._cron_bill_due_services(batch_size=2)
         self.assertEqual(
@@ -488,17 +479,8 @@ class TestBilling(FeeCollectionCommon):
             bill_next_batch(runs, batch_size)
             raise SerializationFailure("could not serialize access")
 
-        progress = []
-        notify = type(self.env["ir.cron"])._notify_progress
-
-        def record_progress(crons, *, done, remaining, deactivate=False):
-            progress.append((done, remaining))
-            return notify(crons, done=done, remaining=remaining, deactivate=deactivate)
-
         with (
-            patch.object(
-                type(self.env["ir.cron"]), "_notify_progress", record_progress
-            ),
+            self._record_cron_progress() as progress,
             patch.object(type(run), "_bill_next_batch", bill_then_collide),
         ):
             self.env["fee.billing.run"]._cron_help_bill_running_runs(batch_size=1)

@@ -525,17 +525,10 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         neighbour = self._create_subscriber("Li Qiang", sequence="032")
         self._invoice(due="2024-01-01")
         self._invoice(due="2024-01-01", partner=neighbour)
-        progress = []
-        notify = type(self.env["ir.cron"])._notify_progress
-
-        def record(crons, *, done, remaining, deactivate=False):
-            progress.append((done, remaining))
-            return notify(crons, done=done, remaining=remaining, deactivate=deactivate)
-
         with (
             freeze_time("2024-01-05"),
             self.mockSMSGateway(),
-            patch.object(type(self.env["ir.cron"]), "_notify_progress", record),
+            self._record_cron_progress() as progress,
         ):
             for _call in range(3):
                 self.env["fee.dunning.run"].sudo()._cron_run_dunning(batch_size=1)
