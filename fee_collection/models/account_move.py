@@ -155,8 +155,8 @@ class AccountMove(models.Model):
             .grouped(lambda move: (move.journal_id, move.date))
             .values()
         ]
-        followers = self.browse([move.id for moves in batches for move in moves[1:]])
-        result = super(AccountMove, self - followers)._compute_name()
+        trailing = self.browse([move.id for moves in batches for move in moves[1:]])
+        result = super(AccountMove, self - trailing)._compute_name()
         for moves in batches:
             moves[1:]._fee_number_after(moves[0])
         return result
@@ -166,5 +166,7 @@ class AccountMove(models.Model):
         for move in self:
             values["seq"] += 1
             move.name = number_format.format(**values)
+        # Written as a computed value, which notifies nothing: the fields computed from the
+        # number (prefix, sequence number, lines' entry number) are to be computed again.
         self.modified(["name"])
         self._inverse_name()

@@ -456,6 +456,9 @@ class FeeBillingRun(models.Model):
             .create(invoice_vals_list)
         )
         self._subscribe_customers(invoices)
+        # Created and balanced an instant ago: posting writes state, number and flags only,
+        # so their tax and receivable lines need not be synchronised again (as Odoo's point
+        # of sale posts its entries).
         invoices.with_context(skip_invoice_sync=True).action_post()
         note = Markup("<p>%s</p>") % self.env._("Billed by run %(run)s.", run=self.name)
         invoices._message_log_batch(bodies=dict.fromkeys(invoices.ids, note))
