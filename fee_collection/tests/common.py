@@ -1,7 +1,7 @@
 from contextlib import contextmanager
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.fee_collection.tools.gb11643 import check_character
@@ -119,6 +119,16 @@ class FeeCollectionCommon(AccountTestInvoicingCommon):
         )
         invoice.action_post()
         return invoice
+
+    def _register_payment(self, invoices, date=None, amount=None):
+        """Pay ``invoices`` through the payment wizard, on ``date`` (today by default),
+        in full unless an ``amount`` is given."""
+        vals = {"payment_date": date or fields.Date.today()}
+        if amount is not None:
+            vals["amount"] = amount
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoices.ids
+        ).create(vals)._create_payments()
 
     @contextmanager
     def _record_cron_progress(self):

@@ -39,9 +39,7 @@ class TestCollectionOrder(FeeCollectionCommon):
         overdue = self._invoice(due="2024-01-05")
         not_yet_due = self._invoice(due="2024-01-31")
         paid = self._invoice(due="2024-01-05")
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=paid.ids
-        ).create({"payment_date": "2024-01-08"})._create_payments()
+        self._register_payment(paid, "2024-01-08")
         neighbours = self._invoice(due="2024-01-05", partner=self.neighbour)
         order = self._order()
         order.with_user(self.user_collector).write(

@@ -97,14 +97,6 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         )
         cls.service = cls._create_subscription(date_start="2024-01-01")
 
-    def _pay(self, invoices, amount):
-        self.env["account.payment.register"].with_context(
-            active_model="account.move",
-            active_ids=invoices.ids,
-        ).create(
-            {"amount": amount, "payment_date": fields.Date.today()}
-        )._create_payments()
-
     def _dun(self, date=None):
         run = self.env["fee.dunning.run"].create({"date": date or fields.Date.today()})
         run.action_execute()
@@ -292,7 +284,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             run = self.env["fee.dunning.run"].create({"date": "2024-01-05"})
             run.action_compute()
             self.assertEqual(self._line(run).state, "draft")
-            self._pay(invoice, 100.0)
+            self._register_payment(invoice, amount=100.0)
             run.action_execute()
         self.assertEqual(self._line(run).state, "skipped")
         self.assertIn("Paid since the preview", self._line(run).skip_reason)
@@ -308,7 +300,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self._dun()
             self._dun()
             self.assertEqual(self.subscriber.dunning_level_id, self.call)
-            self._pay(invoice, 60.0)
+            self._register_payment(invoice, amount=60.0)
             self.assertEqual(
                 self.subscriber.dunning_level_id,
                 self.reminder,
@@ -326,9 +318,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self._dun()
         self.assertEqual(self.subscriber.dunning_level_id, self.call)
         with freeze_time("2024-02-05"):
-            self.env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=invoice.ids
-            ).create({"payment_date": "2024-01-15"})._create_payments()
+            self._register_payment(invoice, "2024-01-15")
             self.assertFalse(
                 self.subscriber.dunning_level_id,
                 "nothing else was overdue on 15 January",
@@ -347,9 +337,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
                 self._dun()
         self.assertEqual(self.subscriber.dunning_level_id, self.visit)
         with freeze_time("2024-02-02"):
-            self.env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=first.ids
-            ).create({"payment_date": "2024-01-10"})._create_payments()
+            self._register_payment(first, "2024-01-10")
         self.assertEqual(
             self.subscriber.dunning_level_id,
             self.visit,
@@ -407,7 +395,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         invoice = self._invoice(due="2024-01-01")
         with freeze_time("2024-03-05"):
             owed = self._dun_to_suspension(invoice)
-            self._pay(owed, sum(owed.mapped("amount_residual")))
+            self._register_payment(owed, amount=sum(owed.mapped("amount_residual")))
             self.assertEqual(
                 self.service.state, "active", "in the payment's transaction"
             )
