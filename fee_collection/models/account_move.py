@@ -1,6 +1,23 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import check_protected_fields
+
+ACCOUNTANT = "fee_collection.group_fee_accountant"
+# Dunning, billing and waivers write these through their workflows; pausing dunning
+# (a promise or a dispute on the invoice) is an accountant's decision.
+PROTECTED_FIELDS = {
+    "fee_billing_run_id": ACCOUNTANT,
+    "fee_charge_type": None,
+    "dunning_level_id": None,
+    "last_dunning_date": None,
+    "late_fee_waived": None,
+    "late_fee_waive_reason": None,
+    "promise_date": ACCOUNTANT,
+    "dispute_state": ACCOUNTANT,
+    "dispute_note": ACCOUNTANT,
+}
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -74,6 +91,16 @@ class AccountMove(models.Model):
             )
             move.late_fee_charged = -sum(posted.mapped("balance"))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_protected_fields(self.browse(), vals, PROTECTED_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_fields(self, vals, PROTECTED_FIELDS)
+        return super().write(vals)
+
     def _get_late_fee_accrued(self, date):
         """Late fee accrued on this invoice by ``date`` (company currency): the daily rate on
         the amount still due, for every day past the due date and the grace period, capped at a
@@ -92,7 +119,7 @@ class AccountMove(models.Model):
         (line synchronisation, balance check, "manually modified" flag) nor the chatter's
         tracking: these fields do not touch the journal items and are not tracked, and a run
         writes them on thousands of invoices."""
-        self.with_context(
+        self.sudo().with_context(
             tracking_disable=True,
             skip_invoice_sync=True,
             check_move_validity=False,
@@ -122,6 +149,18 @@ class AccountMove(models.Model):
             "target": "new",
             "context": {"active_model": self._name, "active_ids": self.ids},
         }
+
+    def button_cancel(self):
+        result = super().button_cancel()
+        # A cancelled invoice bills nothing: its service periods are billed again.
+        self.line_ids._fee_free_billed_periods()
+        return result
+
+    def button_draft(self):
+        self.filtered(
+            lambda move: move.state == "cancel"
+        ).line_ids._fee_check_periods_not_billed_again()
+        return super().button_draft()
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

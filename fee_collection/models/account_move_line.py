@@ -1,4 +1,14 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date
+
+from ..tools import check_protected_fields
+
+# What a line bills (a service period, a late fee) is the billing and dunning runs' to say.
+PROTECTED_FIELDS = dict.fromkeys(
+    ("subscription_id", "period_start", "period_end", "late_fee_source_move_id"),
+    "fee_collection.group_fee_accountant",
+)
 
 
 class AccountMoveLine(models.Model):
@@ -21,28 +31,74 @@ class AccountMoveLine(models.Model):
         ondelete="set null",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_protected_fields(self.browse(), vals, PROTECTED_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_fields(self, vals, PROTECTED_FIELDS)
+        return super().write(vals)
+
     def init(self):
         res = super().init()
         # A service period is billed once, whatever happens to runs running side by side or
-        # restarted after a crash: the database refuses a second line for it.
+        # restarted after a crash: the database refuses a second line for it. A cancelled
+        # invoice no longer bills its periods.
         self.env.cr.execute("""
-            CREATE UNIQUE INDEX IF NOT EXISTS account_move_line_subscription_period_uniq
+            DROP INDEX IF EXISTS account_move_line_subscription_period_uniq;
+            CREATE UNIQUE INDEX IF NOT EXISTS account_move_line_subscription_period_billed_uniq
                 ON account_move_line (subscription_id, period_start)
-             WHERE subscription_id IS NOT NULL
+             WHERE subscription_id IS NOT NULL AND parent_state != 'cancel'
         """)
         return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_free_billed_periods(self):
-        """Deleting a (draft) invoice line frees its period: the service is billed again from
-        the earliest freed period by the next run."""
-        lines = self.filtered("subscription_id")
+        """Deleting a (draft) invoice line frees its period."""
+        self._fee_free_billed_periods()
+
+    def _fee_free_billed_periods(self):
+        """The periods of these lines are no longer billed (their invoice is deleted or
+        cancelled): the next run bills their services again from the earliest of them. A
+        system step of whoever deletes or cancels the invoice."""
         earliest = {}
-        for line in lines:
+        for line in self.filtered("subscription_id"):
             start = earliest.get(line.subscription_id)
             earliest[line.subscription_id] = (
                 min(start, line.period_start) if start else line.period_start
             )
         for subscription, start in earliest.items():
             if subscription.next_bill_date and subscription.next_bill_date > start:
-                subscription.next_bill_date = start
+                subscription.sudo().next_bill_date = start
+
+    def _fee_check_periods_not_billed_again(self):
+        """Refuse to bring back these lines (of cancelled invoices) when a later run has
+        billed their periods again."""
+        lines = self.filtered("subscription_id")
+        if not lines:
+            return
+        rebilled = self.search(
+            [
+                ("subscription_id", "in", lines.subscription_id.ids),
+                ("period_start", "in", lines.mapped("period_start")),
+                ("parent_state", "!=", "cancel"),
+                ("id", "not in", lines.ids),
+            ]
+        )
+        billed = {(line.subscription_id, line.period_start) for line in rebilled}
+        clash = lines.filtered(
+            lambda line: (line.subscription_id, line.period_start) in billed
+        )[:1]
+        if clash:
+            raise UserError(
+                self.env._(
+                    "Invoice %(invoice)s cannot be reset to draft: the period of "
+                    "%(service)s from %(start)s has been billed again since it was "
+                    "cancelled.",
+                    invoice=clash.move_id.display_name,
+                    service=clash.subscription_id.display_name,
+                    start=format_date(self.env, clash.period_start),
+                )
+            )

@@ -8,9 +8,14 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from .fee_subscription import PERIOD_MONTHS
+
 _logger = logging.getLogger(__name__)
 
 MAX_RUN_DATE_DISTANCE = relativedelta(years=1)
+# More than a year of periods before the current one is billed only once an accountant
+# confirms the catch-up: a wrong start date would otherwise bill decades on one invoice.
+MAX_CATCH_UP_MONTHS = 12
 # A run with more services due than this is billed by the scheduler, a committed batch at a
 # time, rather than in the user's request and transaction.
 SYNC_RUN_MAX_SERVICES = 1000
@@ -123,6 +128,8 @@ class FeeBillingRun(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Numbered once the user is known to be allowed to create runs.
+        self.check_access("create")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = (
@@ -322,13 +329,16 @@ class FeeBillingRun(models.Model):
         ).items():
             line_commands = []
             for subscription in partner_subscriptions:
-                reason = self._get_skip_reason(
-                    subscription, prices.get(subscription, 0.0)
+                periods = [
+                    (start, end)
+                    for start, end in subscription._get_due_periods(self.date)
+                    if (subscription, start) not in billed
+                ]
+                issue = self._get_issue_vals(
+                    subscription, prices.get(subscription, 0.0), periods
                 )
-                if reason:
-                    issues.append(
-                        {"subscription_id": subscription.id, "reason": reason}
-                    )
+                if issue:
+                    issues.append(issue)
                     continue
                 line_commands += [
                     Command.create(
@@ -336,8 +346,7 @@ class FeeBillingRun(models.Model):
                             subscription, start, end, prices[subscription]
                         )
                     )
-                    for start, end in subscription._get_due_periods(self.date)
-                    if (subscription, start) not in billed
+                    for start, end in periods
                 ]
             if line_commands:
                 invoice_vals_list.append(
@@ -351,16 +360,36 @@ class FeeBillingRun(models.Model):
 
     def _get_billed_periods(self, subscriptions):
         """{(service, period start)} already billed from the services' next bill dates on:
-        periods after a hole left by a deleted invoice."""
+        periods after a hole left by a deleted or cancelled invoice."""
         return set(
             self.env["account.move.line"]._read_group(
                 [
                     ("subscription_id", "in", subscriptions.ids),
                     ("period_start", ">=", min(subscriptions.mapped("next_bill_date"))),
+                    ("parent_state", "!=", "cancel"),
                 ],
                 ["subscription_id", "period_start:day"],
             )
         )
+
+    def _get_issue_vals(self, subscription, price, periods):
+        """Values of the issue that keeps a service from being billed, or None."""
+        reason = self._get_skip_reason(subscription, price)
+        if reason:
+            return {"subscription_id": subscription.id, "reason": reason}
+        max_periods = MAX_CATCH_UP_MONTHS // PERIOD_MONTHS[subscription.billing_period]
+        if len(periods) > max_periods + 1 and not subscription.catch_up_confirmed:
+            return {
+                "subscription_id": subscription.id,
+                "issue_type": "catch_up",
+                "reason": self.env._(
+                    "%(count)s periods are due since %(date)s: correct the service's "
+                    "start date, or confirm the catch-up to bill them all.",
+                    count=len(periods),
+                    date=format_date(self.env, periods[0][0]),
+                ),
+            }
+        return None
 
     def _get_skip_reason(self, subscription, price):
         """Why a service cannot be billed, or False."""
@@ -490,7 +519,10 @@ class FeeBillingRun(models.Model):
         """Move each billed service's next bill date past its last billed period."""
         last_ends = dict(
             self.env["account.move.line"]._read_group(
-                [("subscription_id", "in", subscriptions.ids)],
+                [
+                    ("subscription_id", "in", subscriptions.ids),
+                    ("parent_state", "!=", "cancel"),
+                ],
                 ["subscription_id"],
                 ["period_end:max"],
             )
@@ -500,8 +532,11 @@ class FeeBillingRun(models.Model):
             next_date = period_end + relativedelta(days=1)
             if next_date != subscription.next_bill_date:
                 next_dates.setdefault(next_date, []).append(subscription.id)
+        Subscription = self.env["fee.subscription"]
         for next_date, ids in next_dates.items():
-            self.env["fee.subscription"].browse(ids).next_bill_date = next_date
+            Subscription.browse(ids).next_bill_date = next_date
+        billed = Subscription.browse(id_ for ids in next_dates.values() for id_ in ids)
+        billed.filtered("catch_up_confirmed").sudo().catch_up_confirmed = False
 
 
 class FeeBillingRunIssue(models.Model):
@@ -517,4 +552,24 @@ class FeeBillingRunIssue(models.Model):
     )
     partner_id = fields.Many2one(related="subscription_id.partner_id", store=True)
     company_id = fields.Many2one(related="run_id.company_id", store=True)
+    issue_type = fields.Selection(
+        [("error", "To Correct"), ("catch_up", "Catch-up to Confirm")],
+        required=True,
+        default="error",
+    )
     reason = fields.Text(required=True)
+
+    def action_confirm_catch_up(self):
+        """Let the next run bill every period due of these services, however far back
+        (an accountant's decision); the run goes on with them when run again."""
+        self.check_access("write")
+        issues = self.filtered(lambda issue: issue.issue_type == "catch_up")
+        issues.subscription_id.sudo().catch_up_confirmed = True
+        for issue in issues:
+            issue.subscription_id.message_post(
+                body=self.env._(
+                    "Catch-up billing confirmed: %(reason)s", reason=issue.reason
+                )
+            )
+        issues.sudo().unlink()
+        return True

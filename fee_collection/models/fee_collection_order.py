@@ -1,8 +1,25 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
+from ..tools import check_protected_fields
+
+ACCOUNTANT = "fee_collection.group_fee_accountant"
+MANAGER = "fee_collection.group_fee_manager"
 PROMISE_FIELDS = {"outcome", "promise_date"}
+# What the collector working an order records; every other field is the accountants'.
+OUTCOME_FIELDS = {
+    "outcome",
+    "promise_date",
+    "promise_amount",
+    "reason_id",
+    "attempt_ids",
+}
+# Set by dunning and by the order's actions only.
+WORKFLOW_FIELDS = dict.fromkeys(("name", "state", "level_id", "dunning_line_id"))
+ATTEMPT_FIXED_FIELDS = dict.fromkeys(("order_id", "user_id"))
 
 
 class FeeCollectionOrder(models.Model):
@@ -64,16 +81,24 @@ class FeeCollectionOrder(models.Model):
     attempt_ids = fields.One2many(
         "fee.collection.attempt", "order_id", string="Attempts"
     )
+    can_edit_order = fields.Boolean(
+        compute="_compute_can_edit_order",
+        help="The user may change the order itself, not only its outcome.",
+    )
+
+    def _compute_can_edit_order(self):
+        self.can_edit_order = self.env.user.has_group(ACCOUNTANT)
 
     @api.constrains("outcome", "promise_date")
     def _check_promise_date(self):
+        """A promise pauses dunning: not in the past, and not beyond the company's horizon
+        unless a manager grants it."""
         today = fields.Date.context_today(self)
-        for order in self:
-            if (
-                order.outcome == "promise"
-                and order.promise_date
-                and order.promise_date < today
-            ):
+        may_exceed = self.env.su or self.env.user.has_group(MANAGER)
+        for order in self.filtered(
+            lambda order: order.outcome == "promise" and order.promise_date
+        ):
+            if order.promise_date < today:
                 raise ValidationError(
                     self.env._(
                         "The promised payment date %(date)s of order %(order)s is in "
@@ -82,9 +107,27 @@ class FeeCollectionOrder(models.Model):
                         order=order.name,
                     )
                 )
+            horizon = order.company_id.fee_promise_max_days
+            if not may_exceed and order.promise_date > today + relativedelta(
+                days=horizon
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The promised payment date %(date)s of order %(order)s is more "
+                        "than %(days)s days away: only a fee collection manager can "
+                        "grant a longer delay.",
+                        date=format_date(self.env, order.promise_date),
+                        order=order.name,
+                        days=horizon,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_protected_fields(self.browse(), vals, WORKFLOW_FIELDS)
+        # Numbered once the user is known to be allowed to create orders.
+        self.check_access("create")
         sequence = self.env["ir.sequence"]
         for vals in vals_list:
             if vals.get("name", "/") == "/":
@@ -95,12 +138,64 @@ class FeeCollectionOrder(models.Model):
         return orders
 
     def write(self, vals):
+        check_protected_fields(
+            self,
+            vals,
+            {
+                **dict.fromkeys(vals.keys() - OUTCOME_FIELDS, ACCOUNTANT),
+                **WORKFLOW_FIELDS,
+            },
+        )
+        if OUTCOME_FIELDS & vals.keys() and not self.env.su:
+            self._check_state("open")
         result = super().write(vals)
         if PROMISE_FIELDS & vals.keys():
             self._apply_promise()
         if vals.get("reason_id"):
             self._apply_arrears_reason()
         return result
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_done(self):
+        """Close open orders whose outcome is recorded (the collector's own or any, as
+        the record rules allow)."""
+        self.check_access("write")
+        without_outcome = self.filtered(lambda order: not order.outcome)
+        if without_outcome:
+            raise UserError(
+                self.env._(
+                    "Record the outcome of order %(order)s before closing it.",
+                    order=without_outcome[0].name,
+                )
+            )
+        self._check_state("open")
+        self.sudo().state = "done"
+        return True
+
+    def action_cancel(self):
+        if not self.env.user.has_group(ACCOUNTANT):
+            raise UserError(
+                self.env._("Only fee collection accountants can cancel orders.")
+            )
+        self.check_access("write")
+        self._check_state("open")
+        self.sudo().state = "cancel"
+        return True
+
+    def _check_state(self, state):
+        wrong = self.filtered(lambda order: order.state != state)
+        if wrong:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "Order %(order)s is %(state)s.",
+                    order=wrong[0].name,
+                    state=labels[wrong[0].state],
+                )
+            )
 
     # ------------------------------------------------------------------
     # What an order's outcome tells about the subscriber
@@ -190,3 +285,18 @@ class FeeCollectionAttempt(models.Model):
         default="reached",
     )
     note = fields.Text()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            # An attempt is logged by the one who made it, never in someone else's name.
+            for vals in vals_list:
+                vals["user_id"] = self.env.uid
+        attempts = super().create(vals_list)
+        if not self.env.su:
+            attempts.order_id._check_state("open")
+        return attempts
+
+    def write(self, vals):
+        check_protected_fields(self, vals, ATTEMPT_FIXED_FIELDS)
+        return super().write(vals)

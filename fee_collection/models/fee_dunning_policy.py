@@ -3,6 +3,12 @@ import itertools
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import check_integer_range
+
+MAX_DAYS_OVERDUE = 3650
+MAX_MIN_AMOUNT = 1e9
+MAX_FEE_AMOUNT = 1e6
+
 
 class FeeDunningPolicy(models.Model):
     """A named ladder of dunning levels (retail, business, VIP ...)."""
@@ -183,6 +189,30 @@ class FeeDunningLevel(models.Model):
                         level=level.name,
                     )
                 )
+            if (
+                level.days_overdue > MAX_DAYS_OVERDUE
+                or level.min_amount > MAX_MIN_AMOUNT
+                or level.fee_amount > MAX_FEE_AMOUNT
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Level %(level)s: days overdue cannot exceed %(days)s, the "
+                        "minimum amount %(amount)s and the fee %(fee)s.",
+                        level=level.name,
+                        days=MAX_DAYS_OVERDUE,
+                        amount=f"{MAX_MIN_AMOUNT:,.0f}",
+                        fee=f"{MAX_FEE_AMOUNT:,.0f}",
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_integer_range(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_integer_range(self, [vals])
+        return super().write(vals)
 
     @api.constrains("mail_template_id", "sms_template_id", "send_email", "send_sms")
     def _check_templates(self):

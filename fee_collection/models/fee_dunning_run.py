@@ -52,6 +52,8 @@ class FeeDunningRun(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Numbered once the user is known to be allowed to create runs.
+        self.check_access("create")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = (

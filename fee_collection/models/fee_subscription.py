@@ -1,9 +1,19 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
+
+from ..tools import check_protected_fields
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+# A service's state changes only through its actions (activation checks the price, a
+# suspension needs a reason, reconnection resumes billing ...).
+PROTECTED_FIELDS = dict.fromkeys(
+    ("state", "suspend_reason", "suspended_for_arrears", "catch_up_confirmed")
+)
+# A start date further ahead than this is a typing error.
+MAX_START_AHEAD = relativedelta(years=1)
 
 
 class FeeSubscription(models.Model):
@@ -72,6 +82,12 @@ class FeeSubscription(models.Model):
         index=True,
         copy=False,
         help="Start of the next period to bill.",
+    )
+    catch_up_confirmed = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="An accountant confirmed billing every period due, however far back; "
+        "cleared once billed.",
     )
     invoice_line_ids = fields.One2many(
         "account.move.line", "subscription_id", string="Invoice Lines", readonly=True
@@ -184,6 +200,30 @@ class FeeSubscription(models.Model):
             subscription.agent_id = partner.agent_id
             subscription.collector_id = partner.collector_id
 
+    @api.constrains("date_start")
+    def _check_date_start(self):
+        latest = fields.Date.context_today(self) + MAX_START_AHEAD
+        for subscription in self:
+            if subscription.date_start > latest:
+                raise ValidationError(
+                    self.env._(
+                        "Service %(service)s starts on %(date)s, more than a year from "
+                        "today: check the start date.",
+                        service=subscription.display_name,
+                        date=format_date(self.env, subscription.date_start),
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_protected_fields(self.browse(), vals, PROTECTED_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_fields(self, vals, PROTECTED_FIELDS)
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_billed(self):
         if self.filtered("invoice_line_ids"):
@@ -198,6 +238,9 @@ class FeeSubscription(models.Model):
     # ------------------------------------------------------------------
 
     def _change_state(self, new_state, allowed_from, **extra_vals):
+        """The one way a service changes state: by a user who may change services (the
+        state itself is protected), or by a system step (dunning, payments)."""
+        self.check_access("write")
         forbidden = self.filtered(lambda s: s.state not in allowed_from)
         if forbidden:
             labels = dict(self._fields["state"]._description_selection(self.env))
@@ -209,7 +252,7 @@ class FeeSubscription(models.Model):
                     target=labels[new_state],
                 )
             )
-        self.write({"state": new_state, **extra_vals})
+        self.sudo().write({"state": new_state, **extra_vals})
         return True
 
     def action_activate(self):

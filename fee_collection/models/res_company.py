@@ -1,6 +1,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import check_integer_range
+
+# Late fees (滞纳金) may not exceed the principal, and a daily rate above 1% is a typing error
+# (0.05%, i.e. 0.0005, is the usual one).
+MAX_LATE_FEE_DAILY_RATE = 0.01
+MAX_LATE_FEE_CAP_RATIO = 1.0
+MAX_GRACE_DAYS = 365
+MAX_PROMISE_DAYS = 365
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -30,17 +39,56 @@ class ResCompany(models.Model):
         string="Dunning Fee Item",
         domain="[('type', '=', 'service')]",
     )
+    fee_promise_max_days = fields.Integer(
+        string="Promise Horizon (Days)",
+        default=30,
+        help="A collector may accept a promise to pay (预约缴费) at most this many days "
+        "ahead; only a fee collection manager can grant a longer delay.",
+    )
 
-    @api.constrains("late_fee_daily_rate", "late_fee_grace_days", "late_fee_cap_ratio")
+    @api.constrains(
+        "late_fee_daily_rate",
+        "late_fee_grace_days",
+        "late_fee_cap_ratio",
+        "fee_promise_max_days",
+    )
     def _check_late_fee_rule(self):
         for company in self:
-            if (
-                company.late_fee_daily_rate < 0
-                or company.late_fee_grace_days < 0
-                or company.late_fee_cap_ratio < 0
-            ):
+            if not 0 <= company.late_fee_daily_rate <= MAX_LATE_FEE_DAILY_RATE:
                 raise ValidationError(
                     self.env._(
-                        "The late fee rate, grace days and cap cannot be negative."
+                        "The daily late fee rate must be between 0 and %(max)s (1%% a "
+                        "day); 0.0005 is 0.05%% a day.",
+                        max=MAX_LATE_FEE_DAILY_RATE,
                     )
                 )
+            if not 0 <= company.late_fee_cap_ratio <= MAX_LATE_FEE_CAP_RATIO:
+                raise ValidationError(
+                    self.env._(
+                        "The late fee cap must be between 0 and 1: a late fee cannot "
+                        "exceed the amount it is charged on."
+                    )
+                )
+            if not 0 <= company.late_fee_grace_days <= MAX_GRACE_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The late fee grace period must be between 0 and %(max)s days.",
+                        max=MAX_GRACE_DAYS,
+                    )
+                )
+            if not 1 <= company.fee_promise_max_days <= MAX_PROMISE_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The promise horizon must be between 1 and %(max)s days.",
+                        max=MAX_PROMISE_DAYS,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_integer_range(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_integer_range(self, [vals])
+        return super().write(vals)

@@ -22,3 +22,6 @@ class ResConfigSettings(models.TransientModel):
     dunning_fee_product_id = fields.Many2one(
         related="company_id.dunning_fee_product_id", readonly=False
     )
+    fee_promise_max_days = fields.Integer(
+        related="company_id.fee_promise_max_days", readonly=False
+    )

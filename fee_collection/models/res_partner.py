@@ -1,8 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..tools import is_valid_id_number, normalize_id_number
+from ..tools import check_protected_fields, is_valid_id_number, normalize_id_number
 
 SEARCH_OPERATORS = {
     "=": lambda a, b: a == b,
@@ -12,7 +12,16 @@ SEARCH_OPERATORS = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
 }
-EXEMPTION_FIELDS = {"dunning_exempt", "dunning_exempt_reason", "dunning_exempt_until"}
+MANAGER = "fee_collection.group_fee_manager"
+# The level is the dunning run's and the payments'; the policy and the exemption soften
+# dunning, which is a manager's decision.
+PROTECTED_FIELDS = {
+    "dunning_level_id": None,
+    "dunning_policy_id": MANAGER,
+    "dunning_exempt": MANAGER,
+    "dunning_exempt_reason": MANAGER,
+    "dunning_exempt_until": MANAGER,
+}
 
 
 class ResPartner(models.Model):
@@ -309,16 +318,14 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get("dunning_exempt") for vals in vals_list):
-            self._check_exemption_rights()
         for vals in vals_list:
+            check_protected_fields(self.browse(), vals, PROTECTED_FIELDS)
             if vals.get("id_number"):
                 vals["id_number"] = normalize_id_number(vals["id_number"])
         return super().create(vals_list)
 
     def write(self, vals):
-        if EXEMPTION_FIELDS & vals.keys():
-            self._check_exemption_rights()
+        check_protected_fields(self, vals, PROTECTED_FIELDS)
         if vals.get("id_number"):
             vals["id_number"] = normalize_id_number(vals["id_number"])
         return super().write(vals)
@@ -414,16 +421,6 @@ class ResPartner(models.Model):
         )
         if services:
             services.action_reconnect()
-
-    def _check_exemption_rights(self):
-        if not self.env.su and not self.env.user.has_group(
-            "fee_collection.group_fee_manager"
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only fee collection managers can exempt subscribers from dunning."
-                )
-            )
 
     @api.onchange("area_id")
     def _onchange_area_id(self):

@@ -3,6 +3,7 @@ from . import (
     test_billing,
     test_collection_order,
     test_dunning,
+    test_field_access,
     test_id_number,
     test_subscriber,
     test_subscription_state,

@@ -130,3 +130,45 @@ class TestAccess(FeeCollectionCommon):
             self.env["fee.subscription"].with_user(self.user_accountant).search([])
         )
         self.assertNotIn("W-1", visible.mapped("service_number"))
+
+    def test_collector_sees_dunning_history_of_own_subscribers_only(self):
+        run = self.env["fee.dunning.run"].create({})
+        lines = self.env["fee.dunning.line"].create(
+            [
+                {
+                    "run_id": run.id,
+                    "date": run.date,
+                    "company_id": run.company_id.id,
+                    "partner_id": partner.id,
+                    "amount_due": 10.0,
+                }
+                for partner in (self.subscriber, self.direct, self.stranger)
+            ]
+        )
+        self.env["fee.dunning.action"].create(
+            [
+                {
+                    "line_id": line.id,
+                    "partner_id": line.partner_id.id,
+                    "date": line.date,
+                    "action_type": "sms",
+                    "state": "done",
+                    "note": "SMS queued",
+                }
+                for line in lines
+            ]
+        )
+        own = self.subscriber | self.direct
+        for model in ("fee.dunning.line", "fee.dunning.action"):
+            with self.subTest(model=model):
+                Model = self.env[model]
+                self.assertEqual(
+                    Model.with_user(self.user_collector).search([]).partner_id, own
+                )
+                self.assertFalse(Model.with_user(self.user_collector_2).search([]))
+                self.assertEqual(
+                    Model.with_user(self.user_cashier).search([]).partner_id,
+                    own | self.stranger,
+                )
+        with self.assertRaises(AccessError):
+            lines[2].with_user(self.user_collector).read(["amount_due"])

@@ -191,6 +191,63 @@ class TestBilling(FeeCollectionCommon):
         )
         self.assertEqual(subscription.next_bill_date, D("2024-06-01"))
 
+    @freeze_time("2024-05-01")
+    def test_cancelling_an_invoice_in_the_sequence_frees_its_periods(self):
+        """Odoo deletes only the last number of a journal: an invoice in the middle of the
+        sequence is cancelled, and its periods are billed again by the next run."""
+        subscription = self._create_subscription(date_start="2024-03-01")
+        first = self._run_billing("2024-03-01").invoice_ids
+        middle = self._run_billing("2024-04-01").invoice_ids
+        self._run_billing("2024-05-01")
+        middle.button_cancel()
+        self.assertEqual(middle.state, "cancel")
+        self.assertEqual(subscription.next_bill_date, D("2024-04-01"))
+        rerun = self._run_billing("2024-05-01")
+        self.assertEqual(
+            rerun.invoice_ids.invoice_line_ids.mapped("period_start"),
+            [D("2024-04-01")],
+        )
+        self.assertEqual(subscription.next_bill_date, D("2024-06-01"))
+        posted = subscription.invoice_line_ids.filtered(
+            lambda line: line.parent_state == "posted"
+        )
+        self.assertEqual(
+            [
+                (line.period_start, line.period_end)
+                for line in posted.sorted("period_start")
+            ],
+            [
+                (D("2024-03-01"), D("2024-03-31")),
+                (D("2024-04-01"), D("2024-04-30")),
+                (D("2024-05-01"), D("2024-05-31")),
+            ],
+        )
+        with self.assertRaisesRegex(UserError, "has been billed again"):
+            middle.button_draft()
+        self.assertEqual(first.state, "posted")
+
+    @freeze_time("2024-06-01")
+    def test_long_catch_up_waits_for_an_accountant(self):
+        """A start date typed decades back does not bill decades on one invoice: the run
+        reports it, and an accountant confirms the catch-up (or corrects the date)."""
+        typo = self._create_subscription(number="TYPO", date_start="1900-01-01")
+        year = self._create_subscription(number="YEAR", date_start="2023-06-01")
+        run = self._run_billing("2024-06-01")
+        self.assertEqual(len(year.invoice_line_ids), 13, "a year back is billed")
+        self.assertFalse(typo.invoice_line_ids)
+        self.assertEqual(run.issue_ids.subscription_id, typo)
+        self.assertEqual(run.issue_ids.issue_type, "catch_up")
+        self.assertIn("1494 periods are due since", run.issue_ids.reason)
+        issue = run.issue_ids.with_user(self.user_accountant)
+        issue.action_confirm_catch_up()
+        self.assertFalse(run.issue_ids)
+        self.assertTrue(typo.catch_up_confirmed)
+        run.action_run()
+        self.assertEqual(len(typo.invoice_line_ids), 1494)
+        self.assertFalse(typo.catch_up_confirmed, "confirmed once, for that catch-up")
+        with self.assertRaisesRegex(ValidationError, "more than a year from today"):
+            self._create_subscription(number="FAR", date_start="2025-07-01")
+
     @mute_logger("odoo.sql_db")
     @freeze_time("2024-03-01")
     def test_database_refuses_a_period_billed_twice(self):

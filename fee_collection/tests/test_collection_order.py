@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import FeeCollectionCommon
@@ -41,10 +41,10 @@ class TestCollectionOrder(FeeCollectionCommon):
         paid = self._invoice(due="2024-01-05")
         self._register_payment(paid, "2024-01-08")
         neighbours = self._invoice(due="2024-01-05", partner=self.neighbour)
-        order = self._order()
-        order.with_user(self.user_collector).write(
-            {"outcome": "promise", "promise_date": "2024-01-20", "state": "done"}
-        )
+        order = self._order().with_user(self.user_collector)
+        order.write({"outcome": "promise", "promise_date": "2024-01-20"})
+        order.action_done()
+        self.assertEqual(order.state, "done")
         self.assertEqual(overdue.promise_date, D("2024-01-20"))
         self.assertFalse(not_yet_due.promise_date, "not overdue yet")
         self.assertFalse(paid.promise_date, "paid")
@@ -58,7 +58,10 @@ class TestCollectionOrder(FeeCollectionCommon):
         # A new promise on a new order moves the date; a cancelled order changes nothing.
         self._order(outcome="promise", promise_date="2024-01-25")
         self.assertEqual(overdue.promise_date, D("2024-01-25"))
-        self._order(state="cancel", outcome="promise", promise_date="2024-01-30")
+        cancelled = self._order()
+        cancelled.action_cancel()
+        with self.assertRaisesRegex(UserError, "is Cancelled"):
+            cancelled.write({"outcome": "promise", "promise_date": "2024-01-30"})
         self.assertEqual(overdue.promise_date, D("2024-01-25"))
 
     def test_promise_of_a_contact_holds_back_the_subscribers_invoices(self):
@@ -85,17 +88,99 @@ class TestCollectionOrder(FeeCollectionCommon):
         self.assertEqual(overdue.promise_date, D("2024-01-10"), "today is allowed")
 
     def test_reason_goes_to_the_subscriber(self):
-        order = self._order()
-        order.with_user(self.user_collector).write(
-            {"outcome": "refused", "reason_id": self.reason.id, "state": "done"}
-        )
+        order = self._order().with_user(self.user_collector)
+        order.write({"outcome": "refused", "reason_id": self.reason.id})
         self.assertEqual(self.subscriber.arrears_reason_id, self.reason)
         other_reason = self.env["fee.arrears.reason"].create(
             {"name": "Unable (test)", "code": "unable_test"}
         )
         self._order(partner_id=self.neighbour.id, reason_id=other_reason.id)
         self.assertEqual(self.neighbour.arrears_reason_id, other_reason)
-        order.with_user(self.user_collector).reason_id = False
+        order.reason_id = False
         self.assertEqual(
             self.subscriber.arrears_reason_id, self.reason, "clearing leaves the file"
         )
+
+    def test_promise_beyond_the_horizon_needs_a_manager(self):
+        """A collector's promise cannot stop dunning for years: the company's horizon (30
+        days by default) bounds it, only a manager grants more."""
+        overdue = self._invoice(due="2024-01-05")
+        order = self._order().with_user(self.user_collector)
+        with self.assertRaisesRegex(ValidationError, "more than 30 days away"):
+            order.write({"outcome": "promise", "promise_date": "2099-12-31"})
+        self.assertFalse(overdue.promise_date)
+        order.write({"outcome": "promise", "promise_date": "2024-02-09"})
+        self.assertEqual(overdue.promise_date, D("2024-02-09"), "30 days is allowed")
+        self.env.company.fee_promise_max_days = 10
+        with self.assertRaisesRegex(ValidationError, "more than 10 days away"):
+            order.promise_date = "2024-01-21"
+        order.with_user(self.user_manager).promise_date = "2024-03-31"
+        self.assertEqual(overdue.promise_date, D("2024-03-31"), "granted by a manager")
+
+    def test_collector_changes_only_the_outcome_of_an_own_order(self):
+        stranger = self._create_subscriber("Stranger", sequence="033")
+        order = self._order().with_user(self.user_collector)
+        for field, value in (
+            ("partner_id", stranger.id),
+            ("amount_due", 1.0),
+            ("collector_id", self.user_collector_2.id),
+            ("order_type", "legal"),
+            ("date", "2024-01-01"),
+            ("state", "cancel"),
+        ):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                order.write({field: value})
+        self.assertEqual(order.partner_id, self.subscriber)
+        self.assertEqual(order.state, "open")
+        with self.assertRaises(UserError):
+            order.action_cancel()
+        with self.assertRaisesRegex(UserError, "Record the outcome"):
+            order.action_done()
+        order.outcome = "unreachable"
+        order.action_done()
+        with self.assertRaisesRegex(UserError, "is Done"):
+            order.outcome = "paid"
+        others = self._order(collector_id=self.user_collector_2.id)
+        with self.assertRaises(AccessError):
+            others.with_user(self.user_collector).write({"outcome": "paid"})
+        with self.assertRaises(AccessError):
+            others.with_user(self.user_collector).action_done()
+
+    def test_attempts_are_the_collectors_own(self):
+        Attempt = self.env["fee.collection.attempt"]
+        own = self._order()
+        others = self._order(collector_id=self.user_collector_2.id)
+        theirs = Attempt.with_user(self.user_collector_2).create(
+            {"order_id": others.id, "note": "No answer", "result": "no_answer"}
+        )
+        as_collector = Attempt.with_user(self.user_collector)
+        mine = as_collector.create(
+            {
+                "order_id": own.id,
+                "note": "Called",
+                "user_id": self.user_collector_2.id,
+            }
+        )
+        self.assertEqual(mine.user_id, self.user_collector, "never in another's name")
+        self.assertEqual(as_collector.search([]), mine)
+        with self.assertRaises(AccessError):
+            theirs.with_user(self.user_collector).read(["note"])
+        with self.assertRaises(AccessError):
+            as_collector.create({"order_id": others.id, "note": "Not my order"})
+        with self.assertRaises(AccessError):
+            mine.with_user(self.user_collector).user_id = self.user_collector_2
+        with self.assertRaises(AccessError):
+            mine.with_user(self.user_collector).order_id = others
+        mine.with_user(self.user_collector).note = "Called twice"
+        # Reassigned, the order's past attempts stay readable but not the new
+        # collector's to rewrite.
+        own.collector_id = self.user_collector_2
+        self.assertEqual(mine.with_user(self.user_collector_2).note, "Called twice")
+        with self.assertRaises(AccessError):
+            mine.with_user(self.user_collector_2).note = "Rewritten"
+        self.assertEqual(Attempt.with_user(self.user_cashier).search([]), mine | theirs)
+        own.action_cancel()
+        with self.assertRaisesRegex(UserError, "is Cancelled"):
+            Attempt.with_user(self.user_collector_2).create(
+                {"order_id": own.id, "note": "Too late"}
+            )

@@ -358,9 +358,8 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         )
         payment.action_post()
         invoice = self._invoice(date="2024-01-20", due="2024-01-20")
-        self.subscriber.dunning_level_id = (
-            self.reminder
-        )  # only dunned partners are judged
+        # only dunned partners are judged
+        self.subscriber.sudo().dunning_level_id = self.reminder
         partner_class = type(self.env["res.partner"])
         update = partner_class._fee_update_dunning_after_payment
         judged = []
@@ -560,10 +559,37 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self.call.days_overdue = 1
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             self.suspend.fee_amount = -5
-        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
-            self.env.company.late_fee_daily_rate = -0.01
-        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
-            self.env.company.late_fee_cap_ratio = -1
+        company = self.env.company
+        for field, value, message in (
+            ("late_fee_daily_rate", -0.01, "rate must be between 0 and 0.01"),
+            ("late_fee_daily_rate", 1000, "rate must be between 0 and 0.01"),
+            ("late_fee_cap_ratio", -1, "cap must be between 0 and 1"),
+            ("late_fee_cap_ratio", 1e9, "cap must be between 0 and 1"),
+            ("late_fee_grace_days", 400, "grace period must be between 0 and 365"),
+            ("late_fee_grace_days", 2**40, "not a possible value"),
+            ("fee_promise_max_days", 0, "horizon must be between 1 and 365"),
+        ):
+            with (
+                self.subTest(field=field, value=value),
+                self.assertRaises(ValidationError) as caught,
+            ):
+                company.write({field: value})
+            self.assertIn(message, str(caught.exception))
+        with self.assertRaisesRegex(ValidationError, "the fee 1,000,000"):
+            self.suspend.fee_amount = 1e15
+        with self.assertRaisesRegex(ValidationError, "cannot exceed 3650"):
+            self.suspend.days_overdue = 5000
+        with self.assertRaisesRegex(ValidationError, "not a possible value"):
+            self.env["fee.dunning.level"].create(
+                {"policy_id": self.policy.id, "name": "Far", "days_overdue": 2**33}
+            )
+        settings = self.env["res.config.settings"].create({})
+        settings.late_fee_daily_rate = 0.0005
+        settings.late_fee_cap_ratio = 0.5
+        settings.execute()
+        self.assertEqual(
+            (company.late_fee_daily_rate, company.late_fee_cap_ratio), (0.0005, 0.5)
+        )
         wrong_model = self.env["sms.template"].create(
             {
                 "name": "Partner SMS",

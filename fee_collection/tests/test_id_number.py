@@ -24,6 +24,9 @@ class TestIdNumber(TransactionCase):
             ("110105194902300024", False, "30 February"),
             ("110105209912310023", False, "born in the future"),
             ("11010519491231A02X", False, "letter inside"),
+            ("１１０１０５１９４９１２３１００２Ｘ", True, "full-width digits and X"),
+            ("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", False, "Arabic-Indic digits"),
+            ("1101051949123100²X", False, "superscript digit"),
         ]
         for number, expected, why in cases:
             with self.subTest(number=number, why=why):
@@ -32,5 +35,9 @@ class TestIdNumber(TransactionCase):
     def test_normalize(self):
         self.assertEqual(
             normalize_id_number(" 11010519491231002x "), "11010519491231002X"
+        )
+        self.assertEqual(
+            normalize_id_number("１１０１０５１９４９１２３１００２ｘ"),
+            "11010519491231002X",
         )
         self.assertFalse(normalize_id_number(False))

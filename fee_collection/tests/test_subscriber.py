@@ -29,6 +29,25 @@ class TestSubscriber(FeeCollectionCommon):
         ):
             self._create_subscriber("Zhang Wei Again", sequence="001")
 
+    def test_full_width_id_number_is_stored_in_ascii_and_checked_for_duplicates(self):
+        ascii_number = self.subscriber.id_number
+        full_width = ascii_number.translate(
+            {ord(c): 0xFF10 + int(c) for c in "0123456789"} | {ord("X"): "Ｘ"}
+        )
+        with self.assertRaisesRegex(ValidationError, "already used by subscriber"):
+            self._create_subscriber("Zhang Wei Full Width", id_number=full_width)
+        other = self._create_subscriber("Wang Fang", sequence="003")
+        other.id_number = make_id_number(sequence="004").translate(
+            {ord(c): 0xFF10 + int(c) for c in "0123456789"}
+        )
+        self.assertEqual(other.id_number, make_id_number(sequence="004"))
+
+    def test_id_number_in_other_digits_is_refused_clearly(self):
+        for number in ("35010219800101١٢٣٤", "3501021980010112³3"):
+            with self.subTest(number=number):
+                with self.assertRaisesRegex(ValidationError, "Invalid ID number"):
+                    self._create_subscriber("Odd Digits", id_number=number)
+
     def test_duplicate_in_one_batch_refused(self):
         number = make_id_number(sequence="077")
         with self.assertRaises(ValidationError):
