@@ -1,7 +1,6 @@
 from . import (
     account_move,
     account_move_line,
-    account_partial_reconcile,
     fee_area,
     fee_arrears_reason,
     fee_billing_run,

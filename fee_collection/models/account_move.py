@@ -114,17 +114,21 @@ class AccountMove(models.Model):
         cap = self.amount_total_signed * company.late_fee_cap_ratio
         return company.currency_id.round(max(min(accrued, cap), 0.0))
 
-    def _write_dunning_state(self, level, date):
-        """Record the dunning level on posted invoices without the accounting write path
-        (line synchronisation, balance check, "manually modified" flag) nor the chatter's
-        tracking: these fields do not touch the journal items and are not tracked, and a run
-        writes them on thousands of invoices."""
+    def _write_dunning_state(self, level, date=None):
+        """Record the dunning level (and the date of the run, if given) on posted invoices
+        without the accounting write path (line synchronisation, balance check, "manually
+        modified" flag) nor the chatter's tracking: these fields do not touch the journal
+        items and are not tracked, and a run writes them on thousands of invoices. A system
+        step of the dunning run or of the payment that lowers the level."""
+        vals = {"dunning_level_id": level.id}
+        if date:
+            vals["last_dunning_date"] = date
         self.sudo().with_context(
             tracking_disable=True,
             skip_invoice_sync=True,
             check_move_validity=False,
             skip_is_manually_modified=True,
-        ).write({"dunning_level_id": level.id, "last_dunning_date": date})
+        ).write(vals)
 
     def action_dispute(self):
         self.filtered(
@@ -164,13 +168,18 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        # A credit note or payment posted for a subscriber may clear arrears at once.
-        credits = posted.filtered(
-            lambda move: not move.is_sale_document() or move.move_type == "out_refund"
+        # A payment or credit note posted for a subscriber lowers what is overdue before it
+        # is reconciled (unapplied credit is netted): judged on its date. Only receivable
+        # credits count: vendor bills and other entries leave dunning alone.
+        credits = posted.line_ids.filtered(
+            lambda line: (
+                line.account_type == "asset_receivable"
+                and line.balance < 0
+                and line.partner_id
+            )
         )
-        # Judged on the date of the payment or credit note.
         self.env["res.partner"]._fee_update_dunning_after_payments(
-            (move.partner_id.commercial_partner_id, move.date) for move in credits
+            (line.partner_id.commercial_partner_id, line.date) for line in credits
         )
         return posted
 

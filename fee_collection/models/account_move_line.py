@@ -41,6 +41,20 @@ class AccountMoveLine(models.Model):
         check_protected_fields(self, vals, PROTECTED_FIELDS)
         return super().write(vals)
 
+    def _reconcile_post_hook(self, data):
+        """Paying or crediting an invoice may lower the subscriber's dunning level and
+        reconnect the services suspended for arrears, in this same transaction. The arrears
+        left are judged on the reconciliation's date: the latest of the receivable items
+        reconciled, when the payment could settle the debt."""
+        result = super()._reconcile_post_hook(data)
+        dates = {}
+        for line in self:
+            if line.account_type == "asset_receivable" and line.partner_id:
+                partner = line.partner_id.commercial_partner_id
+                dates[partner] = max(line.date, dates.get(partner, line.date))
+        self.env["res.partner"]._fee_update_dunning_after_payments(dates.items())
+        return result
+
     def init(self):
         res = super().init()
         # A service period is billed once, whatever happens to runs running side by side or

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
@@ -13,6 +15,7 @@ SEARCH_OPERATORS = {
     "<=": lambda a, b: a <= b,
 }
 MANAGER = "fee_collection.group_fee_manager"
+DEFERRED_KEY = "fee_collection.dunning_deferred"
 # The level is the dunning run's and the payments'; the policy and the exemption soften
 # dunning, which is a manager's decision.
 PROTECTED_FIELDS = {
@@ -341,17 +344,44 @@ class ResPartner(models.Model):
         )
 
     @api.model
+    @contextmanager
+    def _fee_judge_dunning_once(self):
+        """Within this block, payments, credit notes and reconciliations only note the
+        subscribers they touch; these are judged once, when the block ends without error
+        (a payment is posted, then reconciled: two notes, one judgement)."""
+        data = self.env.cr.precommit.data
+        if DEFERRED_KEY in data:
+            yield
+            return
+        data[DEFERRED_KEY] = {}
+        try:
+            yield
+        except Exception:
+            data.pop(DEFERRED_KEY, None)
+            raise
+        pending = data.pop(DEFERRED_KEY)
+        self._fee_update_dunning_after_payments(
+            (partner, date) for partner, date in pending.items()
+        )
+
+    @api.model
     def _fee_update_dunning_after_payments(self, partners_dates):
         """``_fee_update_dunning_after_payment`` for ``(partners, date)`` pairs, one per
         payment, credit note or reconciliation: each partner at a dunning level is judged on
         its latest date, one pass per distinct date. A payment entered late is judged no
         earlier than the partner's last dunning run: what that run did on the arrears the
-        payment leaves stays done (no reconnection to suspend again the next day)."""
+        payment leaves stays done (no reconnection to suspend again the next day). Inside
+        ``_fee_judge_dunning_once``, the partners are only noted."""
         partner_dates = {}
         for partners, date in partners_dates:
             for partner in partners.sudo().filtered("dunning_level_id"):
                 partner_dates[partner] = max(date, partner_dates.get(partner, date))
         if not partner_dates:
+            return
+        deferred = self.env.cr.precommit.data.get(DEFERRED_KEY)
+        if deferred is not None:
+            for partner, date in partner_dates.items():
+                deferred[partner] = max(date, deferred.get(partner, date))
             return
         last_dunned = dict(
             self.env["fee.dunning.line"]
@@ -399,6 +429,44 @@ class ResPartner(models.Model):
                 level_partners.dunning_level_id = level
                 if not level._suspends():
                     level_partners._fee_reconnect_arrears_services()
+            self._fee_lower_invoice_levels(lowered, company)
+
+    @api.model
+    def _fee_lower_invoice_levels(self, lowered, company):
+        """Keep the invoices' dunning level true when a payment lowers their subscribers'
+        ({level: partners}): a paid invoice is no longer at any level, an open one is at
+        most at its subscriber's new level."""
+        new_levels = {
+            partner: level
+            for level, partners in lowered.items()
+            for partner in partners
+        }
+        if not new_levels:
+            return
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("commercial_partner_id", "in", [p.id for p in new_levels]),
+                    ("company_id", "=", company.id),
+                    ("dunning_level_id", "!=", False),
+                ]
+            )
+        )
+        by_level = {}
+        for invoice in invoices:
+            level = new_levels.get(invoice.commercial_partner_id)
+            if level is None:
+                continue
+            if invoice.payment_state in ("paid", "in_payment", "reversed"):
+                level = level.browse()
+            elif not invoice.dunning_level_id._escalates_from(level):
+                continue
+            by_level.setdefault(level, invoices.browse())
+            by_level[level] |= invoice
+        for level, level_invoices in by_level.items():
+            level_invoices._write_dunning_state(level)
 
     @api.model
     def _dunning_figures(self, figures, partner, date):

@@ -408,6 +408,61 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self.assertFalse(self.subscriber.dunning_level_id)
             self.assertEqual(self.service.state, "active")
 
+    def _record_judgements(self):
+        """Patch in a recorder of each judgement of subscribers after a payment."""
+        partner_class = type(self.env["res.partner"])
+        update = partner_class._fee_update_dunning_after_payment
+        judged = []
+
+        def record(partners, date=None):
+            judged.append((partners, date))
+            return update(partners, date)
+
+        self.enterContext(
+            patch.object(partner_class, "_fee_update_dunning_after_payment", record)
+        )
+        return judged
+
+    def test_a_payment_is_judged_once_and_vendor_bills_not_at_all(self):
+        invoice = self._invoice(due="2024-01-01")
+        with freeze_time("2024-01-15"):
+            self._dun()
+        judged = self._record_judgements()
+        with freeze_time("2024-01-20"):
+            self._register_payment(invoice, amount=40.0)
+        self.assertEqual(
+            judged, [(self.subscriber, D("2024-01-20"))], "posted and reconciled"
+        )
+        judged.clear()
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": self.subscriber.id,
+                "invoice_date": "2024-01-20",
+                "invoice_line_ids": [
+                    Command.create({"name": "Repair", "price_unit": 30.0})
+                ],
+            }
+        )
+        bill.action_post()
+        self._register_payment(bill)
+        self.assertFalse(judged, "a vendor bill and its payment owe us nothing")
+
+    def test_invoice_levels_follow_a_payment_that_lowers_the_subscriber(self):
+        first = self._invoice(amount=40.0, due="2024-01-01")
+        second = self._invoice(amount=40.0, due="2024-01-01")
+        with freeze_time("2024-01-05"):
+            self._dun()
+        with freeze_time("2024-01-12"):
+            self._dun()
+        self.assertEqual((first | second).dunning_level_id, self.call)
+        with freeze_time("2024-01-13"):
+            self._register_payment(first)
+        self.assertEqual(self.subscriber.dunning_level_id, self.reminder)
+        self.assertFalse(first.dunning_level_id, "paid: at no level")
+        self.assertEqual(second.dunning_level_id, self.reminder, "open: lowered")
+        self.assertEqual(second.last_dunning_date, D("2024-01-12"))
+
     def test_unapplied_payment_and_credit_note_are_netted(self):
         self._invoice(amount=100.0, due="2024-01-01")
         self._invoice(amount=50.0, date="2024-01-05", due="2024-01-05")

@@ -57,12 +57,13 @@ class FeeLateFeeWaive(models.TransientModel):
                     ],
                 }
             )
-        credit_notes = self.env["account.move"].sudo().create(credit_vals)
-        credit_notes.action_post()
-        moves.sudo().write(
-            {"late_fee_waived": True, "late_fee_waive_reason": self.reason}
-        )
-        self._reconcile_with_late_fee_invoices(credit_notes, moves)
+        with self.env["res.partner"]._fee_judge_dunning_once():
+            credit_notes = self.env["account.move"].sudo().create(credit_vals)
+            credit_notes.action_post()
+            moves.sudo().write(
+                {"late_fee_waived": True, "late_fee_waive_reason": self.reason}
+            )
+            self._reconcile_with_late_fee_invoices(credit_notes, moves)
         return {"type": "ir.actions.act_window_close"}
 
     def _reconcile_with_late_fee_invoices(self, credit_notes, moves):

@@ -1,0 +1,10 @@
+from odoo import models
+
+
+class AccountPaymentRegister(models.TransientModel):
+    _inherit = "account.payment.register"
+
+    def _create_payments(self):
+        # Posted, then reconciled: the subscribers are judged once, at the end.
+        with self.env["res.partner"]._fee_judge_dunning_once():
+            return super()._create_payments()
