@@ -70,6 +70,9 @@ find_odoo() {
     "$PYTHON" -c 'import babel, lxml, psycopg2, werkzeug, reportlab, PyPDF2, xlsxwriter, passlib' 2>/dev/null \
         || { [ -f "$ODOO_ROOT/requirements.txt" ] && install_odoo_source "$ODOO_ROOT"; } \
         || die "Odoo's Python requirements are missing and no requirements.txt was found beside it"
+    # Optional for Odoo, needed here: phone numbers are checked and formatted (E.164) by
+    # Odoo's phone_validation before SMS leave, as they are entered.
+    "$PYTHON" -c 'import phonenumbers' 2>/dev/null || "$PYTHON" -m pip install -q 'phonenumbers>=8.13,<10'
     say "Odoo 18.0 from $ODOO_ROOT"
 }
 

@@ -2,7 +2,12 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
 
+from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
+
 DUNNING_LOCK_KEY = 0x46454544  # advisory lock namespace of dunning runs, per company
+# A run with more lines to execute than this is executed by the scheduler, a committed
+# batch at a time, rather than in the user's request and transaction.
+SYNC_RUN_MAX_LINES = 1000
 
 
 class FeeDunningRun(models.Model):
@@ -83,12 +88,39 @@ class FeeDunningRun(models.Model):
         return True
 
     def action_execute(self):
-        for run in self:
-            if run.state == "draft":
-                run.action_compute()
+        """Do what the preview says. A large run is queued for the scheduler, which
+        commits each batch: messages, orders and suspensions of thousands of subscribers in
+        one request would keep the user waiting and hold the run's locks for minutes."""
+        self.filtered(lambda run: run.state == "draft").action_compute()
+        to_do = dict(
+            self.env["fee.dunning.line"]._read_group(
+                [("run_id", "in", self.ids), ("state", "=", "draft")],
+                ["run_id"],
+                ["__count"],
+            )
+        )
+        queued = self.filtered(lambda run: to_do.get(run, 0) > SYNC_RUN_MAX_LINES)
+        for run in self - queued:
             while run._execute_next_batch():
                 pass
-        return True
+        if not queued:
+            return True
+        queued.state = "running"
+        self.env.ref("fee_collection.ir_cron_fee_dunning").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "%(runs)s: more than %(count)s subscribers to dun, they are dunned in "
+                    "the background. Refresh the run to follow it.",
+                    runs=", ".join(queued.mapped("name")),
+                    count=SYNC_RUN_MAX_LINES,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_view_lines(self):
         self.ensure_one()
@@ -101,26 +133,34 @@ class FeeDunningRun(models.Model):
 
     @api.model
     def _cron_run_dunning(self, batch_size=1000):
-        """Daily: compute today's run per company, then execute it a batch at a time; the
-        scheduler commits after each call and calls again while lines remain."""
+        """Daily, and when a user queues a large run: compute today's run per company, then
+        execute it and every queued run a batch at a time; the scheduler commits after each
+        call and calls again while lines remain."""
+        runs = self._get_todays_runs() | self.search([("state", "=", "running")])
+        done = 0
+        for run in runs.filtered(lambda run: run.state in ("computed", "running")):
+            done += run._execute_next_batch(batch_size)
+        remaining = self.env["fee.dunning.line"].search_count(
+            [("run_id", "in", runs.ids), ("state", "=", "draft")]
+        )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _get_todays_runs(self):
+        """Today's run of each company with a dunning policy, created and computed when
+        missing."""
         today = fields.Date.context_today(self)
         companies = self.env["res.company"].search([("dunning_policy_id", "!=", False)])
-        done = remaining = 0
+        runs = self.browse()
         for company in companies:
-            runs = self.with_company(company)
-            run = runs.search(
+            company_runs = self.with_company(company)
+            run = company_runs.search(
                 [("company_id", "=", company.id), ("date", "=", today)], limit=1
-            )
-            if not run:
-                run = runs.create({"date": today, "company_id": company.id})
+            ) or company_runs.create({"date": today, "company_id": company.id})
             if run.state == "draft":
                 run.action_compute()
-            if run.state in ("computed", "running"):
-                done += run._execute_next_batch(batch_size)
-                remaining += self.env["fee.dunning.line"].search_count(
-                    [("run_id", "=", run.id), ("state", "=", "draft")]
-                )
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            runs |= run
+        return runs
 
     # ------------------------------------------------------------------
     # Steps
@@ -451,37 +491,60 @@ class FeeDunningLine(models.Model):
         }
 
     def _send_sms(self, level):
+        """Queue the level's SMS as Odoo's mass SMS does, for the whole batch at once: to
+        the number Odoo's phone validation formatted (E.164, by the subscriber's country),
+        never to a number on the phone blacklist (opt-out), logged on the subscriber's
+        chatter."""
         bodies = level.sms_template_id._render_field(
             "body", self.ids, compute_lang=True
         )
-        sms_vals, actions = [], []
+        partners = self.partner_id
+        opted_out = partners.filtered("phone_sanitized_blacklisted")
+        sms_vals, actions, logs = [], [], {}
         for line in self:
-            number = line.partner_id.mobile or line.partner_id.phone
+            partner = line.partner_id
+            number = partner.phone_sanitized
             if not number:
+                actions.append(self._sms_failure_vals(line))
+            elif partner in opted_out:
                 actions.append(
                     self._action_vals(
-                        line, "sms", "failed", self.env._("No mobile or phone number.")
+                        line,
+                        "sms",
+                        "skipped",
+                        self.env._("%(number)s opted out of SMS.", number=number),
                     )
                 )
-                continue
-            sms_vals.append(
-                {
-                    "number": number,
-                    "body": bodies[line.id],
-                    "partner_id": line.partner_id.id,
-                    "state": "outgoing",
-                }
-            )
-            actions.append(
-                self._action_vals(
-                    line,
-                    "sms",
-                    "done",
-                    self.env._("SMS queued to %(number)s.", number=number),
+            else:
+                sms_vals.append(
+                    {
+                        "number": number,
+                        "body": bodies[line.id],
+                        "partner_id": partner.id,
+                        "state": "outgoing",
+                    }
                 )
-            )
+                logs[partner.id] = sms_content_to_rendered_html(bodies[line.id])
+                actions.append(
+                    self._action_vals(
+                        line,
+                        "sms",
+                        "done",
+                        self.env._("SMS queued to %(number)s.", number=number),
+                    )
+                )
         self.env["sms.sms"].sudo().create(sms_vals)
+        partners.browse(logs)._message_log_batch(bodies=logs, message_type="sms")
         return actions
+
+    def _sms_failure_vals(self, line):
+        partner = line.partner_id
+        typed = partner.mobile or partner.phone
+        if typed:
+            note = self.env._("%(number)s is not a valid phone number.", number=typed)
+        else:
+            note = self.env._("No mobile or phone number.")
+        return self._action_vals(line, "sms", "failed", note)
 
     def _send_email(self, level):
         actions = []

@@ -159,6 +159,45 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             queued.send()
         self.assertSMSIapSent(["+8613800000001"], content="100.00")
 
+    def test_sms_numbers_formatted_blacklist_honoured_and_logged(self):
+        """SMS leave as Odoo's own do: to the number formatted by phone validation with
+        the subscriber's country, never to an opted-out number, logged on the chatter."""
+        china = self.env.ref("base.cn")
+        typed = self._create_subscriber(
+            "Typed Locally", sequence="034", mobile="138 0000 0034", country_id=china.id
+        )
+        opted_out = self._create_subscriber(
+            "Opted Out", sequence="035", mobile="+8613800000035"
+        )
+        garbled = self._create_subscriber("Garbled", sequence="036", mobile="12ab")
+        self.env["phone.blacklist"].sudo().add("+8613800000035")
+        for partner in typed | opted_out | garbled:
+            self._invoice(due="2024-01-01", partner=partner)
+        with freeze_time("2024-01-05"), self.mockSMSGateway():
+            run = self._dun()
+            actions = {
+                partner: self._line(run, partner).action_ids
+                for partner in typed | opted_out | garbled
+            }
+            self.env["sms.sms"].sudo().search([]).send()
+        self.assertSMSIapSent(["+8613800000034"], content="100.00")
+        self.assertEqual(actions[typed].state, "done")
+        self.assertEqual(actions[opted_out].state, "skipped")
+        self.assertIn("opted out", actions[opted_out].note)
+        self.assertEqual(actions[garbled].state, "failed")
+        self.assertIn("12ab is not a valid phone number", actions[garbled].note)
+        self.assertFalse(
+            self.env["sms.sms"]
+            .sudo()
+            .search([("partner_id", "in", (opted_out | garbled).ids)])
+        )
+        logged = typed.message_ids.filtered(lambda m: m.message_type == "sms")
+        self.assertEqual(len(logged), 1)
+        self.assertIn("100.00", logged.body)
+        self.assertFalse(
+            opted_out.message_ids.filtered(lambda m: m.message_type == "sms")
+        )
+
     def test_email_level_attaches_the_statement(self):
         template = self.env.ref("fee_collection.mail_template_dunning_reminder")
         self.reminder.write(
@@ -581,6 +620,35 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         )
         self.assertEqual(len(runs), 1)
         self.assertEqual(runs.state, "done")
+
+    def test_large_run_is_queued_for_the_scheduler(self):
+        neighbour = self._create_subscriber("Li Qiang", sequence="032")
+        self._invoice(due="2024-01-01")
+        self._invoice(due="2024-01-01", partner=neighbour)
+        job = self.env.ref("fee_collection.ir_cron_fee_dunning")
+        with freeze_time("2024-01-05"), self.mockSMSGateway():
+            run = self.env["fee.dunning.run"].create({"date": "2024-01-05"})
+            with patch(
+                "odoo.addons.fee_collection.models.fee_dunning_run.SYNC_RUN_MAX_LINES",
+                1,
+            ):
+                action = run.action_execute()
+            self.assertEqual(action["tag"], "display_notification")
+            self.assertIn(run.name, action["params"]["message"])
+            self.assertEqual(run.state, "running")
+            self.assertEqual(
+                set(run.line_ids.mapped("state")), {"draft"}, "nothing in the request"
+            )
+            self.assertTrue(
+                self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)])
+            )
+            for _call in range(3):
+                self.env["fee.dunning.run"].sudo()._cron_run_dunning(batch_size=1)
+        self.assertEqual(run.state, "done")
+        self.assertEqual((self.subscriber | neighbour).dunning_level_id, self.reminder)
+        self.assertEqual(
+            self.env["fee.dunning.run"].search([]), run, "the queued run is today's"
+        )
 
     def test_companies_are_dunned_apart(self):
         other_company = self.setup_other_company()["company"]
