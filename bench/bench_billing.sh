@@ -15,11 +15,12 @@
 #                   processes as a server started with --workers runs them by default)
 #   OCA contract    contract.contract.cron_recurring_create_invoice(D)  -> N draft invoices,
 #                   then action_post() on them                          -> N posted invoices
-# and counts the SQL statements sent by Odoo's cursors. Both bill the same products and taxes, and
-# the results are checked (N posted invoices, N x services lines, the expected untaxed total).
+# and counts the SQL statements executed by Odoo's cursors (in the cron worker processes too), as
+# bench/harness.py does for every benchmark. Both bill the same products and taxes, and the
+# results are checked (N posted invoices, N x services lines, the expected untaxed total).
 # It prints a table (also written to bench/results/billing/table.md, raw figures beside it as JSON),
 # then profiles fee_collection at the smallest N (cProfile + SQL statements by shape) into
-# bench/results/billing/profile-fee-N-*.txt.
+# bench/results/billing/profile-fee-N-run-*.txt.
 #
 # OCA contract is installed from its PyPI wheel with --no-deps into .run/oca-contract (outside the
 # add-on, never committed) and is on the addons path of the fee_bench_oca databases only.
@@ -33,38 +34,13 @@
 #   BENCH_KEEP=1                keep the per-case databases (fee_bench_*_nN_kK)
 #   BENCH_HTTP_PORT=8269        port written into the benchmark's Odoo config (no server is started)
 set -euo pipefail
-BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-source "$BENCH_DIR/../scripts/setup.sh"
-setup_all bench "${BENCH_HTTP_PORT:-8269}"
-
-SIZES=("$@")
-[ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000)
-DATE=${BENCH_DATE:-$(date +%F)}
+source "$(dirname "$0")/lib.sh"
+bench_setup bench "${BENCH_HTTP_PORT:-8269}" "$BENCH_DIR/results/billing" "1000 10000" "$@"
 SERVICES2_MAX_N=${BENCH_SERVICES2_MAX_N:-1000}
 OCA_MAX_N=${BENCH_OCA_MAX_N:-10000}
-OUT="$BENCH_DIR/results/billing"
-OCA_DIR="$RUN_DIR/oca-contract"
 OCA_CONF="$RUN_DIR/bench_oca.conf"
 FEE_DB=fee_bench
 OCA_DB=fee_bench_oca
-mkdir -p "$OUT"
-rm -f "$OUT"/*.json
-
-bench() { "$PYTHON" "$BENCH_DIR/bench_billing.py" "$@"; }
-
-copy_db() {
-    PGOPTIONS="-c client_min_messages=warning" drop_db "$2"
-    psql_cmd -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\""
-    [ ! -d "$RUN_DIR/data/filestore/$1" ] || cp -r "$RUN_DIR/data/filestore/$1" "$RUN_DIR/data/filestore/$2"
-}
-
-created=()
-cleanup() {
-    [ "${BENCH_KEEP:-}" = 1 ] && return 0
-    local db
-    for db in "${created[@]}"; do drop_db "$db" >/dev/null 2>&1 || true; done
-}
-trap cleanup EXIT
 
 # run_case SYSTEM N SERVICES [extra bench arguments]: one measurement on a fresh copy
 run_case() {
@@ -72,33 +48,23 @@ run_case() {
     shift 3
     if [ "$system" = oca ]; then template=$OCA_DB conf=$OCA_CONF; fi
     db="${template}_n${n}_k${services}"
-    created+=("$db")
+    created "$db"
     copy_db "$template" "$db"
     say "$system: N=$n, $services service(s) each"
-    bench -c "$conf" -d "$db" "$system" --n "$n" --services "$services" --date "$DATE" "$@"
-    [ "${BENCH_KEEP:-}" = 1 ] || drop_db "$db"
+    "$PYTHON" "$BENCH_DIR/bench_billing.py" -c "$conf" -d "$db" "$system" --n "$n" \
+        --services "$services" --date "$DATE" "$@"
+    drop_case_db "$db"
 }
 
 need_oca=0
 for n in "${SIZES[@]}"; do [ "$n" -gt "$OCA_MAX_N" ] || need_oca=1; done
 if [ "$need_oca" = 1 ]; then
-    if [ ! -d "$OCA_DIR/odoo/addons/contract" ]; then
-        say "Installing OCA contract 18.0 (wheel, no dependencies) into $OCA_DIR"
-        "$PYTHON" -m pip install -q --no-deps --target "$OCA_DIR" 'odoo-addon-contract>=18.0,<18.1'
-    fi
-    sed "s|^addons_path = .*|&,$OCA_DIR/odoo/addons|" "$ODOO_CONF" > "$OCA_CONF"
+    oca_addons "$RUN_DIR/oca-contract" contract 'odoo-addon-contract>=18.0,<18.1' "$OCA_CONF"
     say "Installing OCA contract into $OCA_DB"
-    drop_db "$OCA_DB"
-    odoo_cmd -c "$OCA_CONF" -d "$OCA_DB" -i contract,mail,sms,contacts --without-demo=all \
-        --stop-after-init --log-level=warn
+    install_db "$OCA_CONF" "$OCA_DB" contract,mail,sms,contacts
 fi
 say "Installing fee_collection into $FEE_DB"
-drop_db "$FEE_DB"
-odoo_cmd -c "$ODOO_CONF" -d "$FEE_DB" -i fee_collection --without-demo=all --stop-after-init \
-    --log-level=warn
-
-MACHINE="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GB"
-say "Machine: $MACHINE; load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+install_db "$ODOO_CONF" "$FEE_DB" fee_collection
 
 for services in 1 2; do
     for n in "${SIZES[@]}"; do
@@ -110,19 +76,13 @@ for services in 1 2; do
     done
 done
 
-say "Results ($DATE; $MACHINE; Odoo $("$PYTHON" -c 'import odoo.release as r; print(r.version)'))"
-shopt -s nullglob
-{
-    echo "Measured on $DATE: $MACHINE."
-    echo
-    bench table "$OUT"/fee-*.json "$OUT"/oca-*.json
-} | tee "$OUT/table.md"
+results_table bench_billing.py "$DATE"
 
 if [ "${BENCH_PROFILE:-1}" = 1 ]; then
     smallest=$(printf '%s\n' "${SIZES[@]}" | sort -n | head -1)
     say "Profiling fee_collection at N=$smallest (cProfile slows it down: not a timing)"
     run_case fee "$smallest" 1 --out "$OUT/profile-fee-$smallest.json" \
         --profile "$OUT/profile-fee-$smallest"
-    head -n 40 "$OUT/profile-fee-$smallest-cumulative.txt"
-    say "Profile: $OUT/profile-fee-$smallest-{cumulative,tottime,statements}.txt"
+    head -n 40 "$OUT/profile-fee-$smallest-run-cumulative.txt"
+    say "Profile: $OUT/profile-fee-$smallest-run-{cumulative,tottime,statements}.txt"
 fi

@@ -1,4 +1,4 @@
-"""Dunning benchmark helper: fee_collection's dunning run against OCA account_credit_control.
+"""Dunning benchmark: fee_collection's dunning run against OCA account_credit_control.
 
 Driven by ``bench_dunning.sh`` (read its header first); each sub-command works on one database:
 
@@ -9,33 +9,30 @@ Driven by ``bench_dunning.sh`` (read its header first); each sub-command works o
         by SQL (all columns of the template row, with the partner, names, dates and ids
         replaced), so that the receivable lines are exactly what a posted invoice has.
     bench_dunning.py -c CONF -d DB fee-run --n N --date D [--day 2] --out JSON [--profile P]
-        fee.dunning.run: action_compute() then action_execute(), each timed and its SQL
-        queries counted (commit included).
+        fee.dunning.run: action_compute() (phase "compute") then action_execute() (phase
+        "execute"), each timed up to its commit.
     bench_dunning.py -c CONF -d DB oca-setup
         an account_credit_control policy equivalent to the retail dunning policy.
     bench_dunning.py -c CONF -d DB oca-run --n N --date D [--day 2] --out JSON [--exec-max K]
-        credit.control.run generate_credit_lines() (compute), then the marker wizard and
-        run_channel_action() (execute) on at most K lines (the rest extrapolated).
+        credit.control.run generate_credit_lines() (phase "compute"), then the marker wizard
+        and run_channel_action() (phase "execute") on at most K lines (the rest
+        extrapolated linearly).
     bench_dunning.py table JSON...
-        the comparison table.
+        the comparison table (Markdown).
+
+Timing, query counting and profiles are the harness's (``harness.py``); queries per
+partner are the run's queries over the N partners.
 """
 
-import argparse
-import contextlib
-import cProfile
 import datetime
-import io
-import json
-import pstats
-import re
-import sys
 import time
-from collections import Counter
-from pathlib import Path
+
+import harness
 
 AMOUNT = 120.0
 MAX_DAYS = 200
 SUBSCRIBED_EVERY = 2  # every second subscriber has an active service
+OCA_SYSTEM = "OCA account_credit_control"
 OCA_POLICY = "Bench: retail levels (1/10/30/60/90/180 days)"
 OCA_LEVELS = [
     (1, "SMS reminder", 1),
@@ -45,101 +42,6 @@ OCA_LEVELS = [
     (5, "Disconnection and lawyer's letter", 90),
     (6, "Legal hand-over", 180),
 ]
-
-
-# ----------------------------------------------------------------------
-# Odoo plumbing
-# ----------------------------------------------------------------------
-
-
-class QueryCounter:
-    """Counts every SQL statement sent through Odoo's cursors; with ``statements`` set to a
-    Counter, also counts them by shape (literals and whitespace normalised)."""
-
-    count = 0
-    statements = None
-
-    @classmethod
-    def install(cls):
-        from odoo import sql_db
-
-        original = sql_db.Cursor.execute
-
-        def execute(self, query, *args, **kwargs):
-            cls.count += 1
-            if cls.statements is not None:
-                cls.statements[statement_shape(query)] += 1
-            return original(self, query, *args, **kwargs)
-
-        sql_db.Cursor.execute = execute
-
-
-def statement_shape(query):
-    text = str(getattr(query, "code", query))
-    text = re.sub(r"'[^']*'|\b\d+\b", "?", text)
-    return re.sub(r"\s+", " ", text).strip()[:160]
-
-
-def top_statements(counter, limit=15):
-    return [[count, shape] for shape, count in counter.most_common(limit)]
-
-
-@contextlib.contextmanager
-def environment(conf, db):
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config(["-c", conf, "--log-level=warn"])
-    from odoo.modules.registry import Registry
-
-    QueryCounter.install()
-    registry = Registry(db)
-    with registry.cursor() as cr:
-        # the root user, as the scheduled actions of both modules run
-        yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-
-
-def measure(env, func, profile=None):
-    """Wall-clock seconds and SQL queries of ``func()`` up to its commit, on a cold cache
-    (as a scheduled action that runs in a new transaction). With ``profile`` (a path
-    prefix), runs it under cProfile and counts the statements by shape too."""
-    env.flush_all()
-    env.cr.commit()
-    env.invalidate_all()
-    profiler = cProfile.Profile() if profile else None
-    QueryCounter.statements = Counter() if profile else None
-    queries, start = QueryCounter.count, time.perf_counter()
-    if profiler:
-        profiler.enable()
-    func()
-    env.flush_all()
-    env.cr.commit()
-    if profiler:
-        profiler.disable()
-    seconds = time.perf_counter() - start
-    queries = QueryCounter.count - queries
-    if profile:
-        write_profile(profiler, profile)
-        Path(f"{profile}-statements.txt").write_text(
-            "".join(
-                f"{count:8d}  {shape}\n"
-                for count, shape in top_statements(QueryCounter.statements, 40)
-            )
-        )
-        QueryCounter.statements = None
-    return seconds, queries
-
-
-def write_profile(profiler, prefix):
-    profiler.dump_stats(f"{prefix}.pstats")
-    for order in ("cumulative", "tottime"):
-        text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(40)
-        Path(f"{prefix}-{order}.txt").write_text(text.getvalue())
-
-
-def phase(prefix, name):
-    return f"{prefix}-{name}" if prefix else None
 
 
 # ----------------------------------------------------------------------
@@ -172,7 +74,8 @@ def clone_rows(cr, table, template_id, overrides, where="TRUE"):
     return cr.rowcount
 
 
-def generate(env, n, date):
+def generate(env, args):
+    n, date = args.n, args.date
     from odoo import Command
 
     cr = env.cr
@@ -337,15 +240,9 @@ def generate(env, n, date):
     )
     cr.execute("DROP TABLE bench_gen")
     env.invalidate_all()
-    env.cr.commit()
-    for table in (
-        "res_partner",
-        "account_move",
-        "account_move_line",
-        "fee_subscription",
-    ):
-        cr.execute(f"ANALYZE {table}")  # trusted table names
-    cr.commit()
+    harness.analyze(
+        env, "res_partner", "account_move", "account_move_line", "fee_subscription"
+    )
     seconds = time.perf_counter() - started
 
     # The copies must read like real posted invoices, through the ORM and the overdue query
@@ -370,16 +267,17 @@ def generate(env, n, date):
 # ----------------------------------------------------------------------
 
 
-def fee_run(env, date, n, day, *, profile=None):
+def fee_run(env, args):
     company = env.ref("base.main_company")
-    run = env["fee.dunning.run"].create({"date": date, "company_id": company.id})
-    compute_s, compute_q = measure(env, run.action_compute, phase(profile, "compute"))
+    run = env["fee.dunning.run"].create({"date": args.date, "company_id": company.id})
+    measurement = harness.Measurement(env, args.profile, args.statements)
+    measurement("compute", run.action_compute)
     states = dict(
         env["fee.dunning.line"]._read_group(
             [("run_id", "=", run.id)], ["state"], ["__count"]
         )
     )
-    execute_s, execute_q = measure(env, run.action_execute, phase(profile, "execute"))
+    measurement("execute", run.action_execute)
     actions = {
         f"{kind}:{state}": count
         for kind, state, count in env["fee.dunning.action"]._read_group(
@@ -392,22 +290,35 @@ def fee_run(env, date, n, day, *, profile=None):
             [("run_id", "=", run.id), ("state", "=", "done")], ["level_id"], ["__count"]
         )
     }
-    return {
-        "system": "fee_collection",
-        "n": n,
-        "day": day,
-        "date": str(date),
-        "compute_s": compute_s,
-        "execute_s": execute_s,
-        "compute_queries": compute_q,
-        "execute_queries": execute_q,
-        "lines": states.get("draft", 0),
-        "skipped": states.get("skipped", 0),
-        "executed": sum(levels.values()),
-        "levels": levels,
-        "actions": actions,
-        "state": run.state,
-    }
+    result = measurement.result(
+        "fee_collection",
+        args.n,
+        "partner",
+        args.n,
+        day=args.day,
+        date=str(args.date),
+        lines=states.get("draft", 0),
+        skipped=states.get("skipped", 0),
+        executed=states.get("draft", 0),
+        levels=levels,
+        actions=actions,
+        state=run.state,
+    )
+    problems = [] if run.state == "done" else [f"run {run.state}, expected done"]
+    return check(result, problems, sum(levels.values()))
+
+
+def check(result, problems, done):
+    """Every line to execute is done (``done`` lines are), a line a partner on day 1."""
+    lines, executed, n = result["lines"], result["executed"], result["n"]
+    if done != executed:
+        problems.append(f"{done} lines done, expected {executed}")
+    if result["day"] == 1 and lines != n:
+        problems.append(f"{lines} lines on day 1, expected {n}")
+    if not lines:
+        problems.append("no lines")
+    harness.check(result, problems, f"N={n} day {result['day']}")
+    return result
 
 
 # ----------------------------------------------------------------------
@@ -415,7 +326,7 @@ def fee_run(env, date, n, day, *, profile=None):
 # ----------------------------------------------------------------------
 
 
-def oca_setup(env):
+def oca_setup(env, args):
     """A policy with the retail levels, every level by e-mail. The e-mail template is the
     module's own without its PDF summary: fee_collection's levels queue a message or
     record a letter to print, they render no PDF during the run either."""
@@ -457,27 +368,27 @@ def oca_setup(env):
     print(f"oca-setup: policy {policy.id}, accounts {receivables.mapped('code')}")
 
 
-def oca_run(env, date, n, day, *, exec_max=None, profile=None):
+def oca_run(env, args):
     from odoo import Command
 
+    errors = {"error", "email_error"}
     # e-mails are queued, not sent during the run (fee_collection's SMS are queued too)
     env = env(context=dict(env.context, mail_notify_force_send=False))
     company = env.ref("base.main_company")
     policy = env["credit.control.policy"].search([("name", "=", OCA_POLICY)])
     run = env["credit.control.run"].create(
         {
-            "date": date,
+            "date": args.date,
             "company_id": company.id,
             "policy_ids": [Command.set(policy.ids)],
         }
     )
-    compute_s, compute_q = measure(
-        env, run.generate_credit_lines, phase(profile, "compute")
-    )
+    measurement = harness.Measurement(env, args.profile, args.statements)
+    measurement("compute", run.generate_credit_lines)
     lines = env["credit.control.line"].search(
         [("run_id", "=", run.id), ("state", "=", "draft")], order="id"
     )
-    to_send = lines[:exec_max] if exec_max else lines
+    to_send = lines[: args.exec_max] if args.exec_max else lines
 
     def execute():
         marker = env["credit.control.marker"].create(
@@ -486,136 +397,96 @@ def oca_run(env, date, n, day, *, exec_max=None, profile=None):
         marker.mark_lines()
         run.run_channel_action()
 
-    execute_s, execute_q = measure(env, execute, phase(profile, "execute"))
-    ratio = len(lines) / len(to_send) if to_send else 1.0
+    measurement("execute", execute)
+    if len(to_send) < len(lines):  # it handles one communication at a time: linear
+        measurement.extrapolate("execute", len(lines) / len(to_send))
     levels = {
         level.name: count
         for level, count in env["credit.control.line"]._read_group(
             [("run_id", "=", run.id)], ["policy_level_id"], ["__count"]
         )
     }
-    return {
-        "system": "OCA account_credit_control",
-        "n": n,
-        "day": day,
-        "date": str(date),
-        "compute_s": compute_s,
-        "execute_s": execute_s * ratio,
-        "compute_queries": compute_q,
-        "execute_queries": round(execute_q * ratio),
-        "lines": len(lines),
-        "executed": len(to_send),
-        "execute_measured_s": execute_s,
-        "execute_extrapolated": len(to_send) < len(lines),
-        "levels": levels,
-        "communications": env["credit.control.communication"].search_count(
+    states = dict(
+        env["credit.control.line"]._read_group(
+            [("run_id", "=", run.id)], ["state"], ["__count"]
+        )
+    )
+    result = measurement.result(
+        OCA_SYSTEM,
+        args.n,
+        "partner",
+        args.n,
+        day=args.day,
+        date=str(args.date),
+        lines=len(lines),
+        executed=len(to_send),
+        levels=levels,
+        states=states,
+        communications=env["credit.control.communication"].search_count(
             [("credit_control_line_ids.run_id", "=", run.id)]
         ),
-        "mails_queued": env["mail.mail"].search_count(
+        mails_queued=env["mail.mail"].search_count(
             [("model", "=", "credit.control.communication")]
         ),
-    }
-
-
-# ----------------------------------------------------------------------
-# Report
-# ----------------------------------------------------------------------
-
-
-def print_table(paths):
-    rows = [json.loads(Path(path).read_text()) for path in paths]
-    rows.sort(key=lambda row: (row["n"], row["day"], row["system"] != "fee_collection"))
-    header = (
-        "| system | N | run | lines | compute s | execute s | total s | partners/s "
-        "| queries/partner |"
     )
-    print(header)
-    print("|---" * 9 + "|")
-    for row in rows:
-        total = row["compute_s"] + row["execute_s"]
-        queries = (row["compute_queries"] + row["execute_queries"]) / row["n"]
-        mark = "*" if row.get("execute_extrapolated") else ""
-        print(
-            f"| {row['system']} | {row['n']:,} | day {row['day']} | {row['lines']:,} "
-            f"| {row['compute_s']:.1f} | {row['execute_s']:.1f}{mark} "
-            f"| {total:.1f}{mark} | {row['n'] / total:,.0f}{mark} "
-            f"| {queries:.2f}{mark} |"
-        )
-    if any(row.get("execute_extrapolated") for row in rows):
+    problems = [f"{states[state]} lines in {state}" for state in errors & set(states)]
+    if not result["communications"]:
+        problems.append("no communications")
+    return check(result, problems, states.get("queued", 0) + states.get("sent", 0))
+
+
+# ----------------------------------------------------------------------
+# Command line and report
+# ----------------------------------------------------------------------
+
+
+def run_arguments(parser, exec_max=False):
+    harness.run_arguments(parser)
+    parser.add_argument("--day", type=int, default=1)
+    if exec_max:
+        parser.add_argument("--exec-max", type=int, default=0)
+
+
+def generate_arguments(parser):
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--date", type=datetime.date.fromisoformat, required=True)
+
+
+def report(rows):
+    harness.report(
+        rows,
+        [
+            ("run", lambda row: f"day {row['day']}"),
+            ("lines", lambda row: f"{row['lines']:,}"),
+            harness.phase_column("compute"),
+            harness.phase_column("execute"),
+        ],
+        group=lambda row: row["day"],
+        label=lambda row: f"day {row['day']}",
+        ours="fee_collection",
+        theirs=OCA_SYSTEM,
+        unit="partner",
+    )
+    extrapolated = [row for row in rows if row["extrapolated"]]
+    if extrapolated:
         print(
             "\n* OCA execute measured on the first "
             + ", ".join(
                 f"{row['executed']:,} of {row['lines']:,} lines at N={row['n']:,}"
-                for row in rows
-                if row.get("execute_extrapolated")
+                for row in extrapolated
             )
             + ", extrapolated linearly to all lines."
         )
-    by_key = {(row["system"], row["n"], row["day"]): row for row in rows}
-    for (system, n, day), row in sorted(by_key.items()):
-        oca = by_key.get(("OCA account_credit_control", n, day))
-        if system == "fee_collection" and oca:
-            fee_total = row["compute_s"] + row["execute_s"]
-            oca_total = oca["compute_s"] + oca["execute_s"]
-            print(
-                f"N={n:,} day {day}: fee_collection {oca_total / fee_total:.1f}x the "
-                f"OCA throughput"
-            )
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--config")
-    parser.add_argument("-d", "--database")
-    commands = parser.add_subparsers(dest="command", required=True)
-    gen = commands.add_parser("generate")
-    gen.add_argument("--n", type=int, required=True)
-    gen.add_argument("--date", type=datetime.date.fromisoformat, required=True)
-    for name in ("fee-run", "oca-run"):
-        run = commands.add_parser(name)
-        run.add_argument("--date", type=datetime.date.fromisoformat, required=True)
-        run.add_argument("--n", type=int, required=True)
-        run.add_argument("--day", type=int, default=1)
-        run.add_argument("--out", required=True)
-        run.add_argument(
-            "--profile", help="write cProfile stats to PREFIX-*.pstats/.txt"
-        )
-        if name == "oca-run":
-            run.add_argument("--exec-max", type=int, default=0)
-    commands.add_parser("oca-setup")
-    table = commands.add_parser("table")
-    table.add_argument("paths", nargs="+")
-    args = parser.parse_args()
-    if args.command == "table":
-        print_table(args.paths)
-        return
-    with environment(args.config, args.database) as env:
-        if args.command == "generate":
-            generate(env, args.n, args.date)
-        elif args.command == "oca-setup":
-            oca_setup(env)
-        else:
-            if args.command == "fee-run":
-                result = fee_run(env, args.date, args.n, args.day, profile=args.profile)
-            else:
-                result = oca_run(
-                    env,
-                    args.date,
-                    args.n,
-                    args.day,
-                    exec_max=args.exec_max,
-                    profile=args.profile,
-                )
-            Path(args.out).write_text(json.dumps(result, indent=2))
-            total = result["compute_s"] + result["execute_s"]
-            print(
-                f"{result['system']} N={args.n} day {args.day}: "
-                f"compute {result['compute_s']:.1f}s ({result['compute_queries']} q), "
-                f"execute {result['execute_s']:.1f}s ({result['execute_queries']} q), "
-                f"total {total:.1f}s; lines {result['lines']}",
-                file=sys.stderr,
-            )
 
 
 if __name__ == "__main__":
-    main()
+    harness.main(
+        __doc__,
+        {
+            "generate": (generate_arguments, generate),
+            "fee-run": (run_arguments, fee_run),
+            "oca-setup": (lambda parser: None, oca_setup),
+            "oca-run": (lambda parser: run_arguments(parser, exec_max=True), oca_run),
+        },
+        report,
+    )

@@ -14,8 +14,10 @@
 #   OCA             credit.control.run generate_credit_lines() (compute), then the marker wizard
 #                   (mark the lines "to be sent") and run_channel_action() (execute: communications,
 #                   e-mails rendered and queued)
-# Wall clock includes the commit, queries are every statement sent by Odoo's cursors. It prints a
-# table (also written to bench/results/dunning/table.md, raw figures beside it as JSON).
+# Wall clock includes the commit, queries are every statement executed by Odoo's cursors, counted as
+# bench/harness.py does for every benchmark. The results are checked (every line computed is
+# executed, and on day 1 every partner has one). It prints a table (also written to
+# bench/results/dunning/table.md, raw figures beside it as JSON).
 #
 # OCA is installed from its PyPI wheel with --no-deps into .run/oca (outside the add-on, never
 # committed) and is added to the addons path of the OCA databases only.
@@ -29,96 +31,68 @@
 #   BENCH_PROFILE=1          also profile fee_collection's days 1 and 2 (cProfile, SQL statements by
 #                            shape) at N <= 10000 on a copy, into bench/results/dunning/profile-N-DAY-*
 #   BENCH_KEEP=1             keep the benchmark databases (benchdun_*) afterwards
+#   BENCH_HTTP_PORT=8469     port written into the benchmark's Odoo config (no server is started)
 set -euo pipefail
-BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-source "$BENCH_DIR/../scripts/setup.sh"
-setup_all benchdun "${BENCH_HTTP_PORT:-8469}"
-
-SIZES=("$@")
-[ ${#SIZES[@]} -gt 0 ] || SIZES=(10000 50000)
-DATE=${BENCH_DATE:-$(date +%F)}
+source "$(dirname "$0")/lib.sh"
+bench_setup benchdun "${BENCH_HTTP_PORT:-8469}" "$BENCH_DIR/results/dunning" "10000 50000" "$@"
 DATE2=$(date -d "$DATE + 1 day" +%F)
 DAY2_MAX_N=${BENCH_DAY2_MAX_N:-10000}
 OCA_EXEC_MAX=${BENCH_OCA_EXEC_MAX:-5000}
-OUT="$BENCH_DIR/results/dunning"
-OCA_DIR="$RUN_DIR/oca"
 OCA_CONF="$RUN_DIR/benchdun_oca.conf"
 BASE_DB=benchdun_base
-mkdir -p "$OUT"
-rm -f "$OUT"/*.json
 
 bench() { "$PYTHON" "$BENCH_DIR/bench_dunning.py" "$@"; }
 
-copy_db() {
-    drop_db "$2"
-    psql_cmd -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\""
-    [ ! -d "$RUN_DIR/data/filestore/$1" ] || cp -r "$RUN_DIR/data/filestore/$1" "$RUN_DIR/data/filestore/$2"
+# run_days SYSTEM CONF DB N DAYS PREFIX PROFILE [bench arguments]: SYSTEM's run on day 1 (and on
+# day 2 if DAYS is 2) into PREFIX-DAY.json, profiled into PREFIX-DAY-* if PROFILE is not empty
+run_days() {
+    local system=$1 conf=$2 db=$3 n=$4 days=$5 prefix=$6 profile=$7 day date
+    shift 7
+    for day in $(seq 1 "$days"); do
+        date=$DATE
+        [ "$day" = 1 ] || date=$DATE2
+        bench -c "$conf" -d "$db" "$system-run" --n "$n" --date "$date" --day "$day" \
+            --out "$prefix-$day.json" ${profile:+--profile "$prefix-$day"} "$@"
+    done
 }
 
-created=()
-cleanup() {
-    [ "${BENCH_KEEP:-}" = 1 ] && return 0
-    local db
-    for db in "${created[@]}"; do drop_db "$db" >/dev/null 2>&1 || true; done
-}
-trap cleanup EXIT
-
-if [ -z "${BENCH_NO_OCA:-}" ]; then
-    if [ ! -d "$OCA_DIR/odoo/addons/account_credit_control" ]; then
-        say "Installing OCA account_credit_control 18.0 (wheel, no dependencies) into $OCA_DIR"
-        "$PYTHON" -m pip install -q --no-deps --target "$OCA_DIR" \
-            'odoo-addon-account_credit_control>=18.0,<18.1'
-    fi
-    sed "s|^addons_path = .*|&,$OCA_DIR/odoo/addons|" "$ODOO_CONF" > "$OCA_CONF"
-fi
+[ -n "${BENCH_NO_OCA:-}" ] || oca_addons "$RUN_DIR/oca" account_credit_control \
+    'odoo-addon-account_credit_control>=18.0,<18.1' "$OCA_CONF"
 
 say "Installing fee_collection into $BASE_DB"
-drop_db "$BASE_DB"
-created+=("$BASE_DB")
-odoo_cmd -c "$ODOO_CONF" -d "$BASE_DB" -i fee_collection --without-demo=all --stop-after-init \
-    --log-level=warn
+created "$BASE_DB"
+install_db "$ODOO_CONF" "$BASE_DB" fee_collection
 
 for N in "${SIZES[@]}"; do
     FEE_DB=benchdun_fee_$N
     OCA_DB=benchdun_oca_$N
-    created+=("$FEE_DB" "$OCA_DB")
+    created "$FEE_DB" "$OCA_DB"
     say "N=$N: generating the data ($DATE)"
     copy_db "$BASE_DB" "$FEE_DB"
     bench -c "$ODOO_CONF" -d "$FEE_DB" generate --n "$N" --date "$DATE"
     [ -n "${BENCH_NO_OCA:-}" ] || copy_db "$FEE_DB" "$OCA_DB"
+    days=1
+    [ "$N" -gt "$DAY2_MAX_N" ] || days=2
     if [ "${BENCH_PROFILE:-}" = 1 ] && [ "$N" -le 10000 ]; then
-        created+=("benchdun_prof_$N")
+        created "benchdun_prof_$N"
         copy_db "$FEE_DB" "benchdun_prof_$N"
         say "N=$N: profiling fee_collection"
-        bench -c "$ODOO_CONF" -d "benchdun_prof_$N" fee-run --n "$N" --date "$DATE" \
-            --out "$OUT/profile-$N-1.json" --profile "$OUT/profile-$N-1"
-        bench -c "$ODOO_CONF" -d "benchdun_prof_$N" fee-run --n "$N" --date "$DATE2" --day 2 \
-            --out "$OUT/profile-$N-2.json" --profile "$OUT/profile-$N-2"
+        run_days fee "$ODOO_CONF" "benchdun_prof_$N" "$N" 2 "$OUT/profile-$N" profile
         drop_db "benchdun_prof_$N"
     fi
 
     say "N=$N: fee_collection"
-    bench -c "$ODOO_CONF" -d "$FEE_DB" fee-run --n "$N" --date "$DATE" --out "$OUT/fee-$N-1.json"
-    if [ "$N" -le "$DAY2_MAX_N" ]; then
-        bench -c "$ODOO_CONF" -d "$FEE_DB" fee-run --n "$N" --date "$DATE2" --day 2 \
-            --out "$OUT/fee-$N-2.json"
-    fi
-    [ "${BENCH_KEEP:-}" = 1 ] || drop_db "$FEE_DB"
+    run_days fee "$ODOO_CONF" "$FEE_DB" "$N" "$days" "$OUT/fee-$N" ""
+    drop_case_db "$FEE_DB"
 
     [ -z "${BENCH_NO_OCA:-}" ] || continue
     say "N=$N: OCA account_credit_control"
-    odoo_cmd -c "$OCA_CONF" -d "$OCA_DB" -i account_credit_control --without-demo=all \
-        --stop-after-init --log-level=warn
+    install_modules "$OCA_CONF" "$OCA_DB" account_credit_control
     bench -c "$OCA_CONF" -d "$OCA_DB" oca-setup
-    bench -c "$OCA_CONF" -d "$OCA_DB" oca-run --n "$N" --date "$DATE" --exec-max "$OCA_EXEC_MAX" \
-        --out "$OUT/oca-$N-1.json"
-    if [ "$N" -le "$DAY2_MAX_N" ] && { [ "$OCA_EXEC_MAX" = 0 ] || [ "$N" -le "$OCA_EXEC_MAX" ]; }; then
-        bench -c "$OCA_CONF" -d "$OCA_DB" oca-run --n "$N" --date "$DATE2" --day 2 \
-            --exec-max "$OCA_EXEC_MAX" --out "$OUT/oca-$N-2.json"
-    fi
-    [ "${BENCH_KEEP:-}" = 1 ] || drop_db "$OCA_DB"
+    # OCA's day 2 only where its day 1 executed every line
+    [ "$OCA_EXEC_MAX" = 0 ] || [ "$N" -le "$OCA_EXEC_MAX" ] || days=1
+    run_days oca "$OCA_CONF" "$OCA_DB" "$N" "$days" "$OUT/oca-$N" "" --exec-max "$OCA_EXEC_MAX"
+    drop_case_db "$OCA_DB"
 done
 
-say "Results ($DATE, $(nproc) cores)"
-shopt -s nullglob
-bench table "$OUT"/fee-*.json "$OUT"/oca-*.json | tee "$OUT/table.md"
+results_table bench_dunning.py "$DATE"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# What the benchmark scripts share (sourced, not run): Odoo and PostgreSQL set up, their databases,
+# the OCA wheels, the results table.
+#
+# bench_setup NAME PORT OUT "DEFAULT SIZES" "$@" first: Odoo config .run/NAME.conf ($ODOO_CONF,
+# $RUN_DIR, $PYTHON, say, drop_db, odoo_cmd from scripts/setup.sh), results directory $OUT, the sizes
+# $SIZES (the script's arguments, else the default ones) and the date $DATE (BENCH_DATE, else
+# today); the databases named to `created` are dropped when the script ends unless BENCH_KEEP=1.
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../scripts/setup.sh
+source "$BENCH_DIR/../scripts/setup.sh"
+
+created_dbs=()
+bench_setup() {
+    setup_all "$1" "$2"
+    OUT=$3
+    read -ra SIZES <<< "$4"
+    shift 4
+    [ $# = 0 ] || SIZES=("$@")
+    DATE=${BENCH_DATE:-$(date +%F)}
+    mkdir -p "$OUT"
+    rm -f "$OUT"/*.json
+    trap drop_created EXIT
+    say "Machine: $(machine); load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# created DB...: drop these databases when the script ends (unless BENCH_KEEP=1)
+created() { created_dbs+=("$@"); }
+
+drop_created() {
+    [ "${BENCH_KEEP:-}" = 1 ] && return 0
+    local db
+    for db in "${created_dbs[@]}"; do drop_db "$db" >/dev/null 2>&1 || true; done
+}
+
+# drop_case_db DB: drop a database done with, unless BENCH_KEEP=1
+drop_case_db() { [ "${BENCH_KEEP:-}" = 1 ] || drop_db "$1"; }
+
+# copy_db FROM TO: a fresh copy of a database and its filestore
+copy_db() {
+    PGOPTIONS="-c client_min_messages=warning" drop_db "$2"
+    psql_cmd -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\""
+    [ ! -d "$RUN_DIR/data/filestore/$1" ] || cp -r "$RUN_DIR/data/filestore/$1" "$RUN_DIR/data/filestore/$2"
+}
+
+# install_modules CONF DB MODULES: MODULES (comma-separated) installed into DB, no demo data
+install_modules() {
+    odoo_cmd -c "$1" -d "$2" -i "$3" --without-demo=all --stop-after-init --log-level=warn
+}
+
+# install_db CONF DB MODULES: the same into a new database DB
+install_db() {
+    PGOPTIONS="-c client_min_messages=warning" drop_db "$2"
+    install_modules "$@"
+}
+
+# oca_addons DIR MODULE REQUIREMENT CONF: the OCA module's PyPI wheel installed with --no-deps into
+# DIR (outside the add-on, never committed) unless it is there, and the Odoo config CONF: $ODOO_CONF
+# with DIR's addons on its addons path, for the OCA databases only
+oca_addons() {
+    local dir=$1 module=$2 requirement=$3 conf=$4
+    if [ ! -d "$dir/odoo/addons/$module" ]; then
+        say "Installing OCA $module (wheel, no dependencies) into $dir"
+        "$PYTHON" -m pip install -q --no-deps --target "$dir" "$requirement"
+    fi
+    sed "s|^addons_path = .*|&,$dir/odoo/addons|" "$ODOO_CONF" > "$conf"
+}
+
+machine() {
+    echo "$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
+        "$(free -g | awk '/Mem:/ {print $2}') GB"
+}
+
+# results_table SCRIPT DATE: SCRIPT's table of the results in $OUT, also into $OUT/table.md
+results_table() {
+    local script=$1 date=$2 odoo
+    odoo=$("$PYTHON" -c 'import odoo.release as r; print(r.version)')
+    say "Results ($date; $(machine); Odoo $odoo)"
+    shopt -s nullglob
+    {
+        echo "Measured on $date: $(machine); Odoo $odoo."
+        echo
+        "$PYTHON" "$BENCH_DIR/$script" table "$OUT"/fee-*.json "$OUT"/oca-*.json
+    } | tee "$OUT/table.md"
+}
