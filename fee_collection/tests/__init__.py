@@ -5,6 +5,7 @@ from . import (
     test_dunning,
     test_field_access,
     test_id_number,
+    test_performance,
     test_subscriber,
     test_subscription_state,
 )

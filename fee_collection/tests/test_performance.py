@@ -1,0 +1,134 @@
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.tests import tagged, warmup
+
+from .common import FeeCollectionCommon
+
+D = fields.Date.to_date
+
+
+@tagged("post_install", "-at_install", "fee_performance")
+class TestPerformance(FeeCollectionCommon):
+    """Queries of the hot paths, pinned: billing and dunning cut them through overrides,
+    and a change that brings per-record queries back fails here. The figures are for N
+    subscribers and for 2N: the difference is the cost of N more."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        sms_template = cls.env.ref("fee_collection.sms_template_dunning_reminder")
+        cls.policy = cls.env["fee.dunning.policy"].create(
+            {
+                "name": "Performance",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "sequence": 1,
+                            "name": "Reminder",
+                            "days_overdue": 1,
+                            "send_sms": True,
+                            "sms_template_id": sms_template.id,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 2,
+                            "name": "Call",
+                            "days_overdue": 10,
+                            "order_type": "phone",
+                            "suspend_service": True,
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.reminder, cls.call = cls.policy.level_ids
+        cls.env.company.dunning_policy_id = cls.policy
+        cls.subscribers = cls.env["res.partner"].create(
+            [
+                {
+                    "name": f"Subscriber {index}",
+                    "is_subscriber": True,
+                    "mobile": f"+86138000{index:05d}",
+                    "area_id": cls.grid.id,
+                }
+                for index in range(40)
+            ]
+        )
+        cls.services = cls.env["fee.subscription"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "product_id": cls.product_tv.id,
+                    "service_number": f"P{partner.id}",
+                    "date_start": "2024-01-01",
+                }
+                for partner in cls.subscribers
+            ]
+        )
+        cls.services.action_activate()
+
+    def _bill(self, count):
+        run = self.env["fee.billing.run"].create({"date": "2024-01-01"})
+        run._bill_subscriptions(self.services[:count])
+        return run
+
+    @freeze_time("2024-01-01")
+    @warmup
+    def test_billing_batch(self):
+        run = self.env["fee.billing.run"].create({"date": "2024-01-01"})
+        services = self.services[:10]
+        self.env.invalidate_all()
+        with self.assertQueryCount(138):
+            run._bill_subscriptions(services)
+        services = self.services[10:30]
+        self.env.invalidate_all()
+        # 20 more invoices: about 5 queries each.
+        with self.assertQueryCount(187):
+            run._bill_subscriptions(services)
+        self.assertEqual(len(run.invoice_ids), 30)
+
+    @warmup
+    def test_dunning_execution_batch(self):
+        with freeze_time("2024-01-01"):
+            self._bill(40)
+        for date, level, queries_10, queries_20 in (
+            # SMS: the same queries for 10 subscribers as for 20 more.
+            ("2024-01-05", self.reminder, 26, 26),
+            # An order and a suspension for each: 2 queries a subscriber.
+            ("2024-01-15", self.call, 50, 70),
+        ):
+            with freeze_time(date):
+                run = self.env["fee.dunning.run"].create({"date": date})
+                run.action_compute()
+                lines = run.line_ids.sorted("id")
+                self.env.invalidate_all()
+                with self.assertQueryCount(queries_10):
+                    lines[:10]._execute()
+                self.env.invalidate_all()
+                with self.assertQueryCount(queries_20):
+                    lines[10:30]._execute()
+                self.assertEqual(lines[:30].level_id, level)
+
+    @warmup
+    def test_payment_lowering_a_level(self):
+        with freeze_time("2024-01-01"):
+            invoices = self._bill(1).invoice_ids
+        with freeze_time("2024-01-15"):
+            for date in ("2024-01-05", "2024-01-15"):
+                run = self.env["fee.dunning.run"].create({"date": date})
+                run.action_execute()
+            self.assertEqual(self.services[0].state, "suspended")
+            wizard = (
+                self.env["account.payment.register"]
+                .with_context(active_model="account.move", active_ids=invoices.ids)
+                .create({"payment_date": "2024-01-15"})
+            )
+            self.env.invalidate_all()
+            # Posted, reconciled, the subscriber judged once, the level lowered on the
+            # subscriber and its invoice, the service reconnected.
+            with self.assertQueryCount(146):
+                wizard._create_payments()
+        self.assertEqual(self.services[0].state, "active")
+        self.assertFalse(self.subscribers[0].dunning_level_id)
