@@ -6,8 +6,8 @@ from odoo.exceptions import ValidationError
 from ..tools import check_integer_range
 
 MAX_DAYS_OVERDUE = 3650
-MAX_MIN_AMOUNT = 1e9
-MAX_FEE_AMOUNT = 1e6
+MAX_MIN_AMOUNT = 1_000_000_000
+MAX_FEE_AMOUNT = 1_000_000
 
 
 class FeeDunningPolicy(models.Model):
@@ -200,8 +200,8 @@ class FeeDunningLevel(models.Model):
                         "minimum amount %(amount)s and the fee %(fee)s.",
                         level=level.name,
                         days=MAX_DAYS_OVERDUE,
-                        amount=f"{MAX_MIN_AMOUNT:,.0f}",
-                        fee=f"{MAX_FEE_AMOUNT:,.0f}",
+                        amount=MAX_MIN_AMOUNT,
+                        fee=MAX_FEE_AMOUNT,
                     )
                 )
 
