@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import FeeCollectionCommon
 
@@ -139,3 +139,15 @@ class TestFieldAccess(FeeCollectionCommon):
                 {"partner_id": self.subscriber.id}
             )
         self.assertEqual(sequence.number_next_actual, before)
+
+    def test_forms_offer_protected_fields_only_to_those_who_may_change_them(self):
+        with Form(self.subscriber.with_user(self.user_cashier)) as form:
+            for field in ("dunning_policy_id", "dunning_exempt"):
+                with self.subTest(field=field), self.assertRaises(AssertionError):
+                    form[field] = self.vip if field == "dunning_policy_id" else True
+        with Form(self.subscriber.with_user(self.user_manager)) as form:
+            form.dunning_policy_id = self.vip
+            form.dunning_exempt = True
+            form.dunning_exempt_reason = "Hospital"
+        self.assertEqual(self.subscriber.dunning_policy_id, self.vip)
+        self.assertTrue(self.subscriber.dunning_exempt)
