@@ -188,9 +188,16 @@ class AccountMove(models.Model):
         Odoo numbers one invoice at a time, at the cost of a look-up, a savepoint and two
         updates each. It still numbers the first of a batch, finding where the sequence
         stands, starting a new period and stepping over numbers taken by postings not yet
-        committed; the others follow it. A second billing worker's first invoice waits on
-        the first worker's numbers until they are committed, and steps over them (PostgreSQL
-        refuses a posted number twice), so the two never share a number."""
+        committed; the others follow it.
+
+        Why it is safe: Odoo's safeguard is the unique index on posted numbers per journal.
+        Once the first invoice's number is written, any other transaction posting in the
+        journal (a manual invoice, a second billing worker) computes the same next number
+        from what is committed, waits on our uncommitted row for it, and steps over the
+        whole batch once we commit; before that, it cannot commit a number after ours. So
+        the numbers stay unique and gapless. It steps aside for everything but the posted,
+        unnumbered invoices of billing runs: manual invoices, credit notes, drafts and
+        invoices already named (a reset invoice keeps its number) go through Odoo alone."""
         batches = [
             moves.sorted("id")
             for moves in self.filtered(
