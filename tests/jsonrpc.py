@@ -8,7 +8,12 @@ _ids = itertools.count(1)
 
 
 class RpcError(Exception):
-    pass
+    """The server's error: its message, and ``name``, the exception's class
+    (``odoo.exceptions.AccessError``)."""
+
+    def __init__(self, message, name=None):
+        super().__init__(message)
+        self.name = name
 
 
 def call(url, service, method, *args):
@@ -26,7 +31,8 @@ def call(url, service, method, *args):
     with urllib.request.urlopen(request, timeout=120) as response:
         body = json.loads(response.read())
     if "error" in body:
-        raise RpcError(body["error"]["data"]["message"])
+        data = body["error"]["data"]
+        raise RpcError(data["message"], data.get("name"))
     return body["result"]
 
 
