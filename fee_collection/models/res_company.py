@@ -46,11 +46,83 @@ class ResCompany(models.Model):
         "ahead; only a fee collection manager can grant a longer delay.",
     )
 
+    fee_duplicate_window_minutes = fields.Integer(
+        string="Duplicate Payment Window (Minutes)",
+        default=10,
+        help="Two receipts of the same subscriber and amount within this many minutes "
+        "raise a duplicate payment alert (异常交易预警).",
+    )
+    fee_cash_difference_threshold = fields.Monetary(
+        string="Cash Difference Alert Above",
+        currency_field="currency_id",
+        default=50.0,
+        help="A validated cash session whose difference exceeds this raises an alert.",
+    )
+
+    def _fee_get_payment_journals(self):
+        """The company's payment methods at the counter: its first cash and bank journals
+        and, made on first use, a bank card journal and WeChat Pay and Alipay e-wallet
+        journals. Companies without a chart of accounts have none."""
+        self.ensure_one()
+        journals = self._fee_search_payment_journals()
+        if not journals and self.chart_template:
+            self._fee_create_payment_journals()
+            journals = self._fee_search_payment_journals()
+        return journals
+
+    def _fee_search_payment_journals(self):
+        Journal = self.env["account.journal"].sudo().with_company(self)
+        return Journal.search(
+            [
+                *Journal._check_company_domain(self),
+                ("fee_payment_method", "!=", False),
+            ]
+        ).sorted(
+            lambda journal: (
+                journal.fee_payment_method != "cash",
+                journal.sequence,
+                journal.id,
+            )
+        )
+
+    def _fee_create_payment_journals(self):
+        self.ensure_one()
+        Journal = self.env["account.journal"].sudo().with_company(self)
+        for journal_type in ("cash", "bank"):
+            existing = Journal.search(
+                [*Journal._check_company_domain(self), ("type", "=", journal_type)],
+                limit=1,
+            )
+            existing.fee_payment_method = (
+                "cash" if journal_type == "cash" else "transfer"
+            )
+        Journal.create(
+            [
+                {
+                    "name": name,
+                    "code": code,
+                    "type": "bank",
+                    "fee_payment_method": method,
+                    "company_id": self.id,
+                }
+                for name, code, method in (
+                    (self.env._("Bank Card"), "CARD", "card"),
+                    (self.env._("WeChat Pay"), "WXPAY", "ewallet"),
+                    (self.env._("Alipay"), "ALIPY", "ewallet"),
+                )
+                if not Journal.search_count(
+                    [*Journal._check_company_domain(self), ("code", "=", code)]
+                )
+            ]
+        )
+
     @api.constrains(
         "late_fee_daily_rate",
         "late_fee_grace_days",
         "late_fee_cap_ratio",
         "fee_promise_max_days",
+        "fee_duplicate_window_minutes",
+        "fee_cash_difference_threshold",
     )
     def _check_late_fee_rule(self):
         for company in self:
@@ -74,6 +146,15 @@ class ResCompany(models.Model):
                     self.env._(
                         "The late fee grace period must be between 0 and %(max)s days.",
                         max=MAX_GRACE_DAYS,
+                    )
+                )
+            if company.fee_duplicate_window_minutes < 0 or (
+                company.fee_cash_difference_threshold < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The duplicate payment window and the cash difference alert "
+                        "cannot be negative."
                     )
                 )
             if not 1 <= company.fee_promise_max_days <= MAX_PROMISE_DAYS:

@@ -1,8 +1,8 @@
 from contextlib import contextmanager
 
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, float_is_zero
 
 from ..tools import check_protected_fields, is_valid_id_number, normalize_id_number
 
@@ -489,6 +489,245 @@ class ResPartner(models.Model):
         )
         if services:
             services.action_reconnect()
+
+    # ------------------------------------------------------------------
+    # Collection: the one way money is received from a subscriber
+    # ------------------------------------------------------------------
+
+    def _fee_collect(
+        self,
+        amount,
+        journal,
+        *,
+        channel="counter",
+        invoices=None,
+        date=None,
+        session=None,
+        order=None,
+        agent=None,
+        paper_number=None,
+        amount_tendered=None,
+        user=None,
+    ):
+        """Receive ``amount`` from this subscriber in ``journal`` and return its receipt.
+
+        Posts an ``account.payment``, reconciles it with the subscriber's open invoices,
+        oldest due first (or with ``invoices`` only), keeps what is left as the
+        subscriber's credit, and numbers the receipt from the company's gapless sequence.
+        Dunning reacts in the same transaction, once (level lowered, services suspended
+        for arrears reconnected). Every channel goes through here: the counter (in the
+        cashier's open ``session``), collectors in the field (``order``), agents,
+        online payments, backfilled paper receipts (``paper_number``, ``date``, ``user``
+        who took the money)."""
+        self.ensure_one()
+        company = self.env.company
+        partner = self.commercial_partner_id
+        user = user or self.env.user
+        date = date or fields.Date.context_today(self)
+        Receipt = self.env["fee.receipt"]
+        self._fee_check_collection(
+            partner,
+            amount,
+            journal,
+            channel=channel,
+            company=company,
+            user=user,
+            paper_number=paper_number,
+        )
+        invoices = (
+            self._fee_check_invoices(partner, invoices, company) if invoices else None
+        )
+        session = self.env["fee.cash.session"]._get_for_collection(
+            channel, user, company, session
+        )
+        with self._fee_judge_dunning_once():
+            open_lines = Receipt._get_open_receivable_lines(partner, company, invoices)
+            payment = (
+                self.env["account.payment"]
+                .sudo()
+                .with_company(company)
+                .create(
+                    {
+                        "payment_type": "inbound",
+                        "partner_type": "customer",
+                        "partner_id": partner.id,
+                        "amount": amount,
+                        "date": date,
+                        "journal_id": journal.id,
+                        "memo": paper_number or False,
+                    }
+                )
+            )
+            payment.action_post()
+            payment_lines = payment.move_id.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
+            # Credit the subscriber already had (an earlier overpayment, a credit note)
+            # goes first, then the new payment.
+            to_reconcile = open_lines.filtered(
+                lambda line: line.account_id == payment_lines.account_id
+            )
+            if to_reconcile:
+                (payment_lines | to_reconcile).reconcile()
+            change = (
+                (journal.currency_id or company.currency_id).round(
+                    amount_tendered - amount
+                )
+                if amount_tendered
+                else 0.0
+            )
+            receipt = Receipt.sudo().create(
+                {
+                    "date": date,
+                    "company_id": company.id,
+                    "partner_id": partner.id,
+                    "amount": amount,
+                    "journal_id": journal.id,
+                    "channel": channel,
+                    "user_id": user.id,
+                    "cash_session_id": session.id,
+                    "collection_order_id": order.id if order else False,
+                    "agent_id": agent.id if agent else False,
+                    "paper_number": paper_number or False,
+                    "payment_id": payment.id,
+                    "amount_credit": -sum(payment_lines.mapped("amount_residual")),
+                    "amount_tendered": amount_tendered or 0.0,
+                    "amount_change": max(change, 0.0),
+                    "line_ids": [
+                        Command.create(vals)
+                        for vals in Receipt._prepare_line_vals_list(payment_lines)
+                    ],
+                }
+            )
+        receipt.balance_after = self._fee_get_balance(partner, company)
+        receipt._number()
+        payment.memo = receipt.name
+        self.env["fee.anomaly"].sudo()._check_duplicate_receipts(receipt)
+        return receipt.with_env(self.env)
+
+    @api.model
+    def _fee_check_collection(
+        self, partner, amount, journal, *, channel, company, user, paper_number
+    ):
+        """Refuse money that cannot be taken, with the reason, before anything is written."""
+        if not self.env.su:
+            group = (
+                "fee_collection.group_fee_collector"
+                if channel == "field"
+                else "fee_collection.group_fee_cashier"
+            )
+            if not self.env.user.has_group(group):
+                raise AccessError(
+                    self.env._("You are not allowed to take payments of subscribers.")
+                )
+            partner.check_access("read")
+        currency = company.currency_id
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(self.env._("The amount received must be positive."))
+        if not float_is_zero(
+            amount - currency.round(amount),
+            precision_digits=currency.decimal_places + 2,
+        ):
+            raise UserError(
+                self.env._(
+                    "%(amount)s has more decimals than %(currency)s allows.",
+                    amount=amount,
+                    currency=currency.name,
+                )
+            )
+        if partner.company_id and partner.company_id != company:
+            raise UserError(
+                self.env._(
+                    "%(partner)s is a subscriber of %(company)s: take the payment in that "
+                    "company.",
+                    partner=partner.display_name,
+                    company=partner.company_id.name,
+                )
+            )
+        if journal.company_id != company or journal.type not in ("cash", "bank"):
+            raise UserError(
+                self.env._(
+                    "%(journal)s is not a payment method of %(company)s.",
+                    journal=journal.display_name,
+                    company=company.name,
+                )
+            )
+        if journal.currency_id and journal.currency_id != currency:
+            raise UserError(
+                self.env._(
+                    "%(journal)s takes %(currency)s: subscribers pay in %(company_currency)s "
+                    "only.",
+                    journal=journal.display_name,
+                    currency=journal.currency_id.name,
+                    company_currency=currency.name,
+                )
+            )
+        if not user.active or user.share:
+            raise UserError(
+                self.env._("%(user)s cannot take payments.", user=user.display_name)
+            )
+        if paper_number and self.env["fee.receipt"].sudo().search_count(
+            [("company_id", "=", company.id), ("paper_number", "=", paper_number)],
+            limit=1,
+        ):
+            raise UserError(
+                self.env._(
+                    "Paper receipt %(number)s has already been entered.",
+                    number=paper_number,
+                )
+            )
+
+    @api.model
+    def _fee_check_invoices(self, partner, invoices, company):
+        """The invoices a cashier chose must be this subscriber's, open, of this company."""
+        invoices = invoices.sudo()
+        wrong = invoices.filtered(
+            lambda move: (
+                move.commercial_partner_id != partner
+                or move.company_id != company
+                or move.state != "posted"
+                or not move.is_sale_document()
+            )
+        )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Invoice %(invoice)s is not an open invoice of %(partner)s.",
+                    invoice=wrong[0].display_name,
+                    partner=partner.display_name,
+                )
+            )
+        paid = invoices.filtered(
+            lambda move: move.payment_state in ("paid", "reversed")
+        )
+        if paid:
+            raise UserError(
+                self.env._(
+                    "Invoice %(invoice)s has been paid meanwhile.",
+                    invoice=paid[0].name,
+                )
+            )
+        return invoices
+
+    @api.model
+    def _fee_get_balance(self, partner, company):
+        """What the subscriber owes now, all open receivables (credit deducted)."""
+        [(balance,)] = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "child_of", partner.id),
+                    ("account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                ],
+                [],
+                ["amount_residual:sum"],
+            )
+        )
+        return balance
 
     @api.onchange("area_id")
     def _onchange_area_id(self):

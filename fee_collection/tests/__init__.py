@@ -2,6 +2,7 @@ from . import (
     test_access,
     test_billing,
     test_collection_order,
+    test_counter,
     test_dunning,
     test_field_access,
     test_id_number,

@@ -1,6 +1,8 @@
 from . import (
     account_move_reversal,
     account_payment_register,
+    fee_counter_payment,
     fee_late_fee_waive,
+    fee_receipt_void,
     fee_subscription_suspend,
 )

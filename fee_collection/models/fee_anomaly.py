@@ -1,0 +1,185 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import format_amount
+
+MANAGER = "fee_collection.group_fee_manager"
+
+
+class FeeAnomaly(models.Model):
+    """An abnormal transaction (异常交易) for the managers to review: a likely duplicate
+    payment, a voided receipt, a cash difference above the company's threshold. Each one
+    gives the managers an activity."""
+
+    _name = "fee.anomaly"
+    _description = "Abnormal Transaction"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    anomaly_type = fields.Selection(
+        [
+            ("duplicate", "Likely Duplicate Payment"),
+            ("void", "Voided Receipt"),
+            ("cash_difference", "Cash Difference"),
+        ],
+        string="Type",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    receipt_id = fields.Many2one("fee.receipt", readonly=True, index="btree_not_null")
+    other_receipt_id = fields.Many2one(
+        "fee.receipt", string="Earlier Receipt", readonly=True
+    )
+    session_id = fields.Many2one(
+        "fee.cash.session", readonly=True, index="btree_not_null"
+    )
+    partner_id = fields.Many2one("res.partner", string="Subscriber", readonly=True)
+    user_id = fields.Many2one("res.users", string="Cashier", readonly=True)
+    amount = fields.Monetary(readonly=True)
+    description = fields.Char(readonly=True)
+    state = fields.Selection(
+        [("new", "To Review"), ("reviewed", "Reviewed")],
+        required=True,
+        default="new",
+        tracking=True,
+        index=True,
+    )
+    review_note = fields.Text(tracking=True)
+
+    def action_reviewed(self):
+        self.check_access("write")
+        self.write({"state": "reviewed"})
+        self.activity_ids.action_feedback(
+            feedback=self.env._("Reviewed by %(user)s", user=self.env.user.name)
+        )
+        return True
+
+    # ------------------------------------------------------------------
+    # Detection (system steps of the receipts and sessions)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _check_duplicate_receipts(self, receipts):
+        """A receipt of the same subscriber and amount as another taken within the
+        company's window is likely a duplicate charge."""
+        vals_list = []
+        for receipt in receipts:
+            window = timedelta(minutes=receipt.company_id.fee_duplicate_window_minutes)
+            if not window:
+                continue
+            earlier = self.env["fee.receipt"].search(
+                [
+                    ("company_id", "=", receipt.company_id.id),
+                    ("partner_id", "=", receipt.partner_id.id),
+                    ("amount", "=", receipt.amount),
+                    ("state", "=", "posted"),
+                    ("id", "!=", receipt.id),
+                    ("create_date", ">=", receipt.create_date - window),
+                ],
+                order="id desc",
+                limit=1,
+            )
+            if earlier:
+                vals_list.append(
+                    {
+                        **self._receipt_vals(receipt, "duplicate"),
+                        "other_receipt_id": earlier.id,
+                        "description": self.env._(
+                            "%(amount)s received twice from %(partner)s within %(minutes)s "
+                            "minutes (%(earlier)s, then %(receipt)s).",
+                            amount=receipt._amount_text(),
+                            partner=receipt.partner_id.display_name,
+                            minutes=receipt.company_id.fee_duplicate_window_minutes,
+                            earlier=earlier.name,
+                            receipt=receipt.name or "/",
+                        ),
+                    }
+                )
+        return self._raise_alerts(vals_list)
+
+    @api.model
+    def _report_voids(self, receipts):
+        return self._raise_alerts(
+            [
+                {
+                    **self._receipt_vals(receipt, "void"),
+                    "description": self.env._(
+                        "Receipt %(receipt)s of %(amount)s voided by %(user)s: %(reason)s",
+                        receipt=receipt.name,
+                        amount=receipt._amount_text(),
+                        user=receipt.voided_by_id.name,
+                        reason=receipt.void_reason,
+                    ),
+                }
+                for receipt in receipts
+            ]
+        )
+
+    @api.model
+    def _check_cash_differences(self, sessions):
+        vals_list = []
+        for session in sessions:
+            threshold = session.company_id.fee_cash_difference_threshold
+            if abs(session.difference) > threshold:
+                vals_list.append(
+                    {
+                        "anomaly_type": "cash_difference",
+                        "company_id": session.company_id.id,
+                        "session_id": session.id,
+                        "user_id": session.user_id.id,
+                        "amount": session.difference,
+                        "description": self.env._(
+                            "Session %(session)s of %(user)s differs by %(amount)s: "
+                            "%(note)s",
+                            session=session.name,
+                            user=session.user_id.name,
+                            amount=format_amount(
+                                self.env, session.difference, session.currency_id
+                            ),
+                            note=session.difference_note or "-",
+                        ),
+                    }
+                )
+        return self._raise_alerts(vals_list)
+
+    @api.model
+    def _receipt_vals(self, receipt, anomaly_type):
+        return {
+            "anomaly_type": anomaly_type,
+            "company_id": receipt.company_id.id,
+            "receipt_id": receipt.id,
+            "partner_id": receipt.partner_id.id,
+            "user_id": receipt.user_id.id,
+            "amount": receipt.amount,
+        }
+
+    @api.model
+    def _raise_alerts(self, vals_list):
+        """Record the anomalies and give each manager of their company an activity."""
+        anomalies = self.create(vals_list)
+        if not anomalies:
+            return anomalies
+        managers = self.env.ref(MANAGER).users.filtered(lambda user: not user.share)
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        activities = []
+        for anomaly in anomalies:
+            for manager in managers.filtered(
+                lambda user, anomaly=anomaly: anomaly.company_id in user.company_ids
+            ):
+                activities.append(
+                    {
+                        "res_model_id": self.env["ir.model"]._get_id(self._name),
+                        "res_id": anomaly.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": anomaly.description[:100],
+                        "user_id": manager.id,
+                    }
+                )
+        self.env["mail.activity"].create(activities)
+        return anomalies

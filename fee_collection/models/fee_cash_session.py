@@ -1,0 +1,403 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+from ..tools import check_protected_fields
+
+ACCOUNTANT = "fee_collection.group_fee_accountant"
+# Set when the session is opened, closed and validated; never typed in.
+WORKFLOW_FIELDS = dict.fromkeys(
+    (
+        "name",
+        "user_id",
+        "company_id",
+        "session_type",
+        "state",
+        "opening_date",
+        "closing_date",
+        "validation_date",
+        "validated_by_id",
+        "difference_move_id",
+    )
+)
+
+
+class FeeCashSession(models.Model):
+    """A cashier's shift (or a collector's round): what was taken, per payment method,
+    against what is counted at the handover (交接班). Modelled on the point of sale's cash
+    control: one open session per person; closing records the counted amounts; an
+    accountant validates, which posts any difference to the journal's profit or loss
+    account."""
+
+    _name = "fee.cash.session"
+    _description = "Cash Session"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "opening_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    user_id = fields.Many2one(
+        "res.users",
+        string="Cashier",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.user,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    session_type = fields.Selection(
+        [("counter", "Counter"), ("field", "Field Round")],
+        required=True,
+        default="counter",
+        readonly=True,
+    )
+    state = fields.Selection(
+        [("open", "Open"), ("closed", "Closed"), ("validated", "Validated")],
+        required=True,
+        default="open",
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    opening_date = fields.Datetime(
+        required=True, readonly=True, default=fields.Datetime.now
+    )
+    closing_date = fields.Datetime(readonly=True)
+    validation_date = fields.Datetime(readonly=True)
+    validated_by_id = fields.Many2one("res.users", readonly=True)
+    opening_cash = fields.Monetary(
+        help="Cash in the drawer when the shift starts (the float)."
+    )
+    receipt_ids = fields.One2many("fee.receipt", "cash_session_id", string="Receipts")
+    receipt_count = fields.Integer(compute="_compute_totals")
+    amount_total = fields.Monetary(string="Taken", compute="_compute_totals")
+    line_ids = fields.One2many(
+        "fee.cash.session.line", "session_id", string="Payment Methods"
+    )
+    difference = fields.Monetary(compute="_compute_difference", store=True)
+    difference_note = fields.Text(
+        string="Explanation", help="Why the counted amounts differ."
+    )
+    difference_move_id = fields.Many2one(
+        "account.move", string="Difference Entry", readonly=True
+    )
+
+    _sql_constraints = [
+        (
+            "opening_cash_positive",
+            "CHECK(opening_cash >= 0)",
+            "The opening cash cannot be negative.",
+        )
+    ]
+
+    def _compute_totals(self):
+        stats = {
+            session: (count, amount)
+            for session, count, amount in self.env["fee.receipt"]._read_group(
+                [("cash_session_id", "in", self.ids), ("state", "=", "posted")],
+                ["cash_session_id"],
+                ["__count", "amount:sum"],
+            )
+        }
+        for session in self:
+            session.receipt_count, session.amount_total = stats.get(session, (0, 0.0))
+
+    @api.depends("line_ids.difference")
+    def _compute_difference(self):
+        for session in self:
+            session.difference = sum(session.line_ids.mapped("difference"))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.check_access("create")
+        sessions = self.browse()
+        for vals in vals_list:
+            check_protected_fields(self.browse(), vals, WORKFLOW_FIELDS)
+            company = self.env["res.company"].browse(
+                vals.get("company_id") or self.env.company.id
+            )
+            user = self.env["res.users"].browse(vals.get("user_id") or self.env.uid)
+            if not self.env.su and user != self.env.user:
+                raise UserError(self.env._("A session is opened by its own cashier."))
+            if self.search_count(
+                [
+                    ("user_id", "=", user.id),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "open"),
+                ],
+                limit=1,
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(user)s already has an open session: close it first.",
+                        user=user.name,
+                    )
+                )
+            vals["name"] = (
+                self.env["ir.sequence"]
+                .with_company(company)
+                .next_by_code("fee.cash.session")
+                or "/"
+            )
+            session = super().create([vals])
+            # A line per payment method of the company, made with the session.
+            self.env["fee.cash.session.line"].sudo().create(
+                [
+                    {"session_id": session.id, "journal_id": journal.id}
+                    for journal in company._fee_get_payment_journals()
+                ]
+            )
+            sessions |= session
+        return sessions
+
+    def write(self, vals):
+        check_protected_fields(self, vals, WORKFLOW_FIELDS)
+        if not self.env.su and vals.keys() & {"opening_cash", "line_ids"}:
+            self._check_state("open")
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_close(self):
+        """The cashier closes the shift with the counted amounts: cash not counted is cash
+        missing, to be explained at validation."""
+        self.check_access("write")
+        self._check_state("open")
+        # Electronic payments are checked against the bank's statements: uncounted, they
+        # are taken as expected. Cash is what the cashier counted.
+        for line in self.line_ids.filtered(
+            lambda line: line.journal_id.type != "cash" and not line.counted_amount
+        ):
+            line.sudo().counted_amount = line.expected_amount
+        self.sudo().write({"state": "closed", "closing_date": fields.Datetime.now()})
+        return True
+
+    def action_validate(self):
+        """An accountant validates the handover: any difference is posted to the journal's
+        profit or loss account, and a difference above the company's threshold raises an
+        alert."""
+        if not self.env.user.has_group(ACCOUNTANT):
+            raise UserError(
+                self.env._("Only fee collection accountants validate cash sessions.")
+            )
+        self.check_access("write")
+        self._check_state("closed")
+        for session in self:
+            if session.difference and not (session.difference_note or "").strip():
+                raise UserError(
+                    self.env._(
+                        "%(session)s differs by %(amount)s: explain the difference "
+                        "before validating.",
+                        session=session.name,
+                        amount=format_amount(
+                            self.env, session.difference, session.currency_id
+                        ),
+                    )
+                )
+            session.sudo().write(
+                {
+                    "state": "validated",
+                    "validation_date": fields.Datetime.now(),
+                    "validated_by_id": self.env.uid,
+                    "difference_move_id": session._post_difference().id,
+                }
+            )
+        self.env["fee.anomaly"].sudo()._check_cash_differences(self)
+        return True
+
+    def action_print_handover(self):
+        return self.env.ref(
+            "fee_collection.action_report_fee_cash_session"
+        ).report_action(self)
+
+    def action_view_receipts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "fee_collection.fee_receipt_action"
+        )
+        action["domain"] = [("cash_session_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_for_collection(self, channel, user, company, session=None):
+        """The session money taken at the counter goes into: ``session`` if given, else
+        the cashier's open one. Other channels need none (but may name one)."""
+        if not session and channel == "counter":
+            session = self.sudo().search(
+                [
+                    ("user_id", "=", user.id),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "open"),
+                ],
+                limit=1,
+            )
+            if not session:
+                raise UserError(
+                    self.env._(
+                        "%(user)s has no open cash session: open one before taking "
+                        "payments at the counter.",
+                        user=user.name,
+                    )
+                )
+        if session and (
+            session.state != "open"
+            or session.user_id != user
+            or session.company_id != company
+        ):
+            raise UserError(
+                self.env._(
+                    "Session %(session)s is not an open session of %(user)s.",
+                    session=session.name,
+                    user=user.name,
+                )
+            )
+        return session or self.browse()
+
+    def _check_state(self, *states):
+        wrong = self.filtered(lambda session: session.state not in states)
+        if wrong:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "Session %(session)s is %(state)s.",
+                    session=wrong[0].name,
+                    state=labels[wrong[0].state],
+                )
+            )
+
+    def _post_difference(self):
+        """One entry with the difference of each payment method, against the journal's
+        profit (surplus) or loss (shortage) account."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(
+            lambda line: not self.currency_id.is_zero(line.difference)
+        )
+        if not lines:
+            return self.env["account.move"]
+        moves = self.env["account.move"]
+        for line in lines:
+            journal = line.journal_id
+            account = (
+                journal.profit_account_id
+                if line.difference > 0
+                else journal.loss_account_id
+            )
+            if not account or not journal.default_account_id:
+                raise UserError(
+                    self.env._(
+                        "Set the profit and loss accounts of %(journal)s to post the "
+                        "difference of %(session)s.",
+                        journal=journal.display_name,
+                        session=self.name,
+                    )
+                )
+            label = self.env._(
+                "Cash difference of %(session)s (%(user)s)",
+                session=self.name,
+                user=self.user_id.name,
+            )
+            moves |= (
+                self.env["account.move"]
+                .sudo()
+                .create(
+                    {
+                        "move_type": "entry",
+                        "journal_id": journal.id,
+                        "date": fields.Date.context_today(self),
+                        "ref": label,
+                        "line_ids": [
+                            Command.create(
+                                {
+                                    "name": label,
+                                    "account_id": journal.default_account_id.id,
+                                    "balance": line.difference,
+                                }
+                            ),
+                            Command.create(
+                                {
+                                    "name": label,
+                                    "account_id": account.id,
+                                    "balance": -line.difference,
+                                }
+                            ),
+                        ],
+                    }
+                )
+            )
+        moves.action_post()
+        return moves[:1]
+
+
+class FeeCashSessionLine(models.Model):
+    """One payment method of a session: what the receipts say, and what was counted."""
+
+    _name = "fee.cash.session.line"
+    _description = "Cash Session Payment Method"
+    _order = "session_id, id"
+
+    session_id = fields.Many2one(
+        "fee.cash.session", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="session_id.company_id", store=True)
+    currency_id = fields.Many2one(related="session_id.currency_id")
+    journal_id = fields.Many2one(
+        "account.journal", string="Payment Method", required=True, readonly=True
+    )
+    expected_amount = fields.Monetary(
+        string="Expected",
+        compute="_compute_expected_amount",
+        store=True,
+        help="The receipts taken in this method (and the opening cash, for cash).",
+    )
+    counted_amount = fields.Monetary(string="Counted")
+    difference = fields.Monetary(compute="_compute_difference", store=True)
+
+    @api.depends(
+        "session_id.receipt_ids.amount",
+        "session_id.receipt_ids.state",
+        "session_id.opening_cash",
+    )
+    def _compute_expected_amount(self):
+        totals = {
+            (session, journal): amount
+            for session, journal, amount in self.env["fee.receipt"]._read_group(
+                [
+                    ("cash_session_id", "in", self.session_id.ids),
+                    ("state", "=", "posted"),
+                ],
+                ["cash_session_id", "journal_id"],
+                ["amount:sum"],
+            )
+        }
+        for line in self:
+            expected = totals.get((line.session_id, line.journal_id), 0.0)
+            if line.journal_id.type == "cash":
+                expected += line.session_id.opening_cash
+            line.expected_amount = expected
+
+    def write(self, vals):
+        check_protected_fields(
+            self, vals, dict.fromkeys(vals.keys() - {"counted_amount"})
+        )
+        if not self.env.su:
+            self.session_id._check_state("open")
+        return super().write(vals)
+
+    @api.depends("expected_amount", "counted_amount")
+    def _compute_difference(self):
+        for line in self:
+            line.difference = line.counted_amount - line.expected_amount

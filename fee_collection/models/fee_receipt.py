@@ -1,0 +1,376 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_amount
+
+CHANNELS = [
+    ("counter", "Counter"),
+    ("field", "Field"),
+    ("agent", "Agent"),
+    ("online", "Online"),
+    ("import", "Backfill"),
+    ("bank", "Bank"),
+]
+MANAGER = "fee_collection.group_fee_manager"
+
+
+class FeeReceipt(models.Model):
+    """The one collection document (收款凭证), whatever the channel: counter, collector in the
+    field, agent, online payment or backfilled paper receipt. Created only by
+    ``res.partner._fee_collect``, which posts and reconciles its payment; voided only by
+    ``action_void``, which reverses it. Nobody writes a receipt directly: its access rights
+    allow reading only, the workflows write as a system step after their own checks."""
+
+    _name = "fee.receipt"
+    _description = "Receipt"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    name = fields.Char(
+        string="Number", required=True, readonly=True, copy=False, default="/"
+    )
+    date = fields.Date(required=True, readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner", string="Subscriber", required=True, readonly=True, index=True
+    )
+    amount = fields.Monetary(required=True, readonly=True)
+    journal_id = fields.Many2one(
+        "account.journal", string="Payment Method", required=True, readonly=True
+    )
+    channel = fields.Selection(CHANNELS, required=True, readonly=True, index=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Received By",
+        required=True,
+        readonly=True,
+        index=True,
+        help="Who took the money.",
+    )
+    cash_session_id = fields.Many2one(
+        "fee.cash.session", readonly=True, index="btree_not_null"
+    )
+    collection_order_id = fields.Many2one(
+        "fee.collection.order", readonly=True, index="btree_not_null"
+    )
+    agent_id = fields.Many2one("res.partner", readonly=True, index="btree_not_null")
+    paper_number = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Number of the paper receipt written while the system was down (补录).",
+    )
+    payment_id = fields.Many2one("account.payment", readonly=True, copy=False)
+    line_ids = fields.One2many("fee.receipt.line", "receipt_id", string="Paid")
+    invoice_ids = fields.Many2many(
+        "account.move", compute="_compute_invoice_ids", string="Invoices Paid"
+    )
+    amount_credit = fields.Monetary(
+        string="Kept as Credit",
+        readonly=True,
+        help="The part of the amount no open invoice took: the subscriber's credit.",
+    )
+    amount_tendered = fields.Monetary(readonly=True)
+    amount_change = fields.Monetary(readonly=True)
+    balance_after = fields.Monetary(
+        string="Balance Left",
+        readonly=True,
+        help="What the subscriber still owed, all invoices, once this receipt was taken.",
+    )
+    state = fields.Selection(
+        [("posted", "Posted"), ("voided", "Voided")],
+        required=True,
+        readonly=True,
+        default="posted",
+        tracking=True,
+        index=True,
+    )
+    void_reason = fields.Char(readonly=True, tracking=True)
+    voided_by_id = fields.Many2one("res.users", string="Voided By", readonly=True)
+    void_date = fields.Datetime(readonly=True)
+    print_count = fields.Integer(readonly=True)
+    reprint_ids = fields.One2many(
+        "fee.receipt.reprint", "receipt_id", string="Reprints"
+    )
+
+    _sql_constraints = [
+        (
+            "paper_number_company_uniq",
+            "unique(company_id, paper_number)",
+            "This paper receipt number has already been entered.",
+        ),
+        ("amount_positive", "CHECK(amount > 0)", "A receipt takes a positive amount."),
+    ]
+
+    def init(self):
+        result = super().init()
+        # Numbers are unique per company; "/" is the placeholder of a receipt being made,
+        # left out so that cashiers making receipts at once do not wait on each other.
+        self.env.cr.execute("""
+            CREATE UNIQUE INDEX IF NOT EXISTS fee_receipt_name_company_uniq
+                ON fee_receipt (company_id, name) WHERE name != '/'
+        """)
+        return result
+
+    @api.depends("line_ids.move_id")
+    def _compute_invoice_ids(self):
+        for receipt in self:
+            receipt.invoice_ids = receipt.line_ids.move_id
+
+    # ------------------------------------------------------------------
+    # Creation (through res.partner._fee_collect only)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_sequence(self, company):
+        """The company's gapless receipt sequence, made on first use: a receipt number is
+        never skipped nor reused (no_gap: taken under a row lock, rolled back with the
+        transaction that fails)."""
+        Sequence = self.env["ir.sequence"].sudo()
+        sequence = Sequence.search(
+            [("code", "=", "fee.receipt"), ("company_id", "=", company.id)], limit=1
+        )
+        return sequence or Sequence.create(
+            {
+                "name": self.env._("Receipts of %(company)s", company=company.name),
+                "code": "fee.receipt",
+                "company_id": company.id,
+                "implementation": "no_gap",
+                "prefix": "SK/%(year)s/",
+                "padding": 6,
+            }
+        )
+
+    def _number(self):
+        """Number the receipts, last thing before the transaction ends: the sequence's row
+        stays locked until then, so concurrent cashiers wait for each other only that long."""
+        for company, receipts in self.grouped("company_id").items():
+            sequence = self._get_sequence(company)
+            for receipt in receipts.sorted("id"):
+                receipt.name = sequence.next_by_id(sequence_date=receipt.date)
+        self.flush_recordset(["name"])
+
+    @api.model
+    def _prepare_line_vals_list(self, payment_lines):
+        """What the payment paid, invoice by invoice, with the services and periods each
+        invoice billed (and its late fees): the receipt keeps it as printed."""
+        vals_list = []
+        for partial in payment_lines.matched_debit_ids:
+            invoice = partial.debit_move_id.move_id
+            vals_list.append(
+                {
+                    "move_id": invoice.id,
+                    "amount": partial.amount,
+                    "description": "\n".join(
+                        invoice.invoice_line_ids.filtered("name").mapped("name")
+                    )
+                    or invoice.name,
+                }
+            )
+        return vals_list
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_print(self):
+        """The receipt as first printed; later prints are reprints, logged with a reason."""
+        self.ensure_one()
+        if self.print_count:
+            return self.action_open_reprint()
+        self.sudo().print_count = 1
+        return self.env.ref("fee_collection.action_report_fee_receipt").report_action(
+            self
+        )
+
+    def action_open_reprint(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reprint Receipt"),
+            "res_model": "fee.receipt.reprint",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_receipt_id": self.id},
+        }
+
+    def action_open_void(self):
+        self.ensure_one()
+        self._check_voidable()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Void Receipt"),
+            "res_model": "fee.receipt.void",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_receipt_id": self.id},
+        }
+
+    def action_void(self, reason):
+        """Void (作废) receipts: their payments are reversed through accounting, so that
+        the invoices they paid are open again; the receipts keep their numbers. The
+        cashier who took the money voids the same day; later, only a manager."""
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason for voiding the receipt."))
+        self._check_voidable()
+        now = fields.Datetime.now()
+        Partner = self.env["res.partner"]
+        with Partner._fee_judge_dunning_once():
+            for receipt in self:
+                receipt.sudo()._reverse_payment()
+                receipt.sudo().write(
+                    {
+                        "state": "voided",
+                        "void_reason": reason,
+                        "voided_by_id": self.env.uid,
+                        "void_date": now,
+                    }
+                )
+        self.env["fee.anomaly"].sudo()._report_voids(self)
+        return True
+
+    def _check_voidable(self):
+        self.check_access("read")
+        today = fields.Date.context_today(self)
+        is_manager = self.env.user.has_group(MANAGER)
+        for receipt in self:
+            if receipt.state == "voided":
+                raise UserError(
+                    self.env._(
+                        "Receipt %(receipt)s is already voided.", receipt=receipt.name
+                    )
+                )
+            own_today = receipt.user_id == self.env.user and receipt.date == today
+            if not (is_manager or own_today):
+                raise UserError(
+                    self.env._(
+                        "Receipt %(receipt)s can be voided by the one who took it, the "
+                        "same day; later, only by a fee collection manager.",
+                        receipt=receipt.name,
+                    )
+                )
+            payment_lines = receipt.payment_id.move_id.line_ids
+            liquidity = payment_lines.filtered(
+                lambda line: (
+                    line.account_id.reconcile
+                    and line.account_type in ("asset_cash", "asset_current")
+                )
+            )
+            if liquidity.matched_debit_ids or liquidity.matched_credit_ids:
+                raise UserError(
+                    self.env._(
+                        "Receipt %(receipt)s cannot be voided: its payment is reconciled "
+                        "with a bank statement. Undo that reconciliation first.",
+                        receipt=receipt.name,
+                    )
+                )
+
+    def _reverse_payment(self):
+        """Unreconcile the payment from the invoices it paid and reverse its entry."""
+        self.ensure_one()
+        move = self.payment_id.move_id
+        move.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        ).remove_move_reconcile()
+        reversal = move._reverse_moves(
+            [
+                {
+                    "date": fields.Date.context_today(self),
+                    "ref": self.env._("Void of receipt %(receipt)s", receipt=self.name),
+                }
+            ],
+            cancel=True,
+        )
+        return reversal
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    def _amount_text(self):
+        self.ensure_one()
+        return format_amount(self.env, self.amount, self.currency_id)
+
+    @api.model
+    def _get_open_receivable_lines(self, partner, company, invoices=None):
+        """The subscriber's open receivable items, oldest due first: its unapplied credit
+        and what it owes (on ``invoices`` only, when given). Locked against a concurrent
+        payment: a second cashier paying the same invoice waits, then finds it paid
+        (Odoo retries the request on the serialization failure this raises)."""
+        domain = [
+            ("company_id", "=", company.id),
+            ("partner_id", "child_of", partner.id),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
+        ]
+        if invoices is not None:
+            domain += [
+                "|",
+                ("amount_residual", "<", 0),
+                ("move_id", "in", invoices.ids),
+            ]
+        lines = self.env["account.move.line"].sudo().search(domain)
+        if lines:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM account_move_line WHERE id = ANY(%s) FOR UPDATE",
+                    lines.ids,
+                )
+            )
+        return lines.sorted(lambda line: (line.date_maturity or line.date, line.id))
+
+
+class FeeReceiptLine(models.Model):
+    _name = "fee.receipt.line"
+    _description = "Receipt Line"
+    _order = "receipt_id, id"
+
+    receipt_id = fields.Many2one(
+        "fee.receipt", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="receipt_id.company_id", store=True)
+    currency_id = fields.Many2one(related="receipt_id.currency_id")
+    move_id = fields.Many2one("account.move", string="Invoice", required=True)
+    description = fields.Text(help="The services and periods, or late fees, billed.")
+    amount = fields.Monetary(string="Paid")
+
+
+class FeeReceiptReprint(models.Model):
+    """A reprint (补打) of a receipt, with its reason: who asked, when and why."""
+
+    _name = "fee.receipt.reprint"
+    _description = "Receipt Reprint"
+    _order = "create_date desc, id desc"
+
+    receipt_id = fields.Many2one(
+        "fee.receipt", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="receipt_id.company_id", store=True)
+    reason = fields.Char(required=True)
+    user_id = fields.Many2one(
+        "res.users", string="Printed By", default=lambda self: self.env.user
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals["user_id"] = self.env.uid
+        reprints = super().create(vals_list)
+        for receipt, receipt_reprints in reprints.grouped("receipt_id").items():
+            receipt.sudo().print_count += len(receipt_reprints)
+            receipt.message_post(
+                body=self.env._(
+                    "Reprinted: %(reason)s", reason=receipt_reprints[0].reason
+                )
+            )
+        return reprints
+
+    def action_print(self):
+        return self.env.ref("fee_collection.action_report_fee_receipt").report_action(
+            self.receipt_id
+        )

@@ -1,0 +1,362 @@
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import FeeCollectionCommon
+
+D = fields.Date.to_date
+
+
+@tagged("post_install", "-at_install")
+class TestCounter(FeeCollectionCommon):
+    """Money taken at the counter: the receipt, its payment and reconciliation, the
+    session it belongs to, voids and reprints."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.journals = cls.env.company._fee_get_payment_journals()
+        cls.cash = cls.journals.filtered(lambda j: j.fee_payment_method == "cash")
+        cls.wechat = cls.journals.filtered(lambda j: j.code == "WXPAY")
+        cls.service = cls._create_subscription(
+            number="TV-0001", date_start="2024-01-01"
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(freeze_time("2024-03-10"))
+        self.session = (
+            self.env["fee.cash.session"]
+            .with_user(self.user_cashier)
+            .create({"opening_cash": 100.0})
+        )
+
+    def _collect(self, amount, partner=None, user=None, **kwargs):
+        partner = (partner or self.subscriber).with_user(user or self.user_cashier)
+        return partner._fee_collect(amount, kwargs.pop("journal", self.cash), **kwargs)
+
+    def _counter(self, user=None):
+        return Form(
+            self.env["fee.counter.payment"].with_user(user or self.user_cashier)
+        )
+
+    # ------------------------------------------------------------------
+    # Paying
+    # ------------------------------------------------------------------
+
+    def test_payment_journals_are_made_once(self):
+        self.assertEqual(
+            sorted(self.journals.mapped("fee_payment_method")),
+            ["card", "cash", "ewallet", "ewallet", "transfer"],
+        )
+        self.assertEqual(self.journals[0], self.cash, "cash first")
+        self.assertEqual(self.env.company._fee_get_payment_journals(), self.journals)
+
+    def test_counter_finds_the_subscriber_and_pays_cash_with_change(self):
+        january = self._invoice(amount=25.0, date="2024-01-01")
+        february = self._invoice(amount=25.0, date="2024-02-01")
+        for text in ("TV-0001", self.subscriber.id_number, "13800000001", "Zhang"):
+            with self.subTest(text=text):
+                counter = self._counter()
+                counter.search_text = text
+                self.assertEqual(counter.partner_id, self.subscriber)
+        counter = self._counter()
+        counter.search_text = "TV-0001"
+        self.assertEqual(counter.total_due, 50.0)
+        self.assertEqual(counter.amount, 50.0)
+        self.assertEqual(len(counter.line_ids), 2)
+        self.assertEqual(counter.journal_id, self.cash)
+        counter.amount_tendered = 100.0
+        self.assertEqual(counter.amount_change, 50.0)
+        action = counter.save().action_pay()
+        receipt = self.env["fee.receipt"].browse(action["res_id"])
+        self.assertEqual(receipt.name, "SK/2024/000001")
+        self.assertEqual(
+            (receipt.amount, receipt.amount_change, receipt.balance_after),
+            (50.0, 50.0, 0.0),
+        )
+        self.assertEqual(receipt.user_id, self.user_cashier)
+        self.assertEqual(receipt.cash_session_id, self.session)
+        self.assertEqual(receipt.line_ids.move_id, january | february)
+        self.assertEqual(set((january | february).mapped("payment_state")), {"paid"})
+        self.assertEqual(receipt.payment_id.memo, receipt.name)
+        self.assertEqual(
+            self.session.line_ids.filtered(
+                lambda line: line.journal_id == self.cash
+            ).expected_amount,
+            150.0,
+            "opening cash and the receipt",
+        )
+
+    def test_oldest_due_first_partial_and_overpayment_kept_as_credit(self):
+        older = self._invoice(amount=30.0, date="2024-01-01")
+        newer = self._invoice(amount=30.0, date="2024-02-01")
+        receipt = self._collect(40.0)
+        self.assertEqual(older.payment_state, "paid")
+        self.assertEqual(newer.amount_residual, 20.0)
+        self.assertEqual(receipt.balance_after, 20.0)
+        overpaid = self._collect(50.0)
+        self.assertEqual(newer.payment_state, "paid")
+        self.assertEqual(overpaid.amount_credit, 30.0)
+        self.assertEqual(overpaid.balance_after, -30.0, "30.00 of credit")
+        march = self._invoice(amount=25.0, date="2024-03-01")
+        receipt = self._collect(5.0)
+        self.assertEqual(march.payment_state, "paid", "the credit went first")
+        self.assertEqual(receipt.amount_credit, 5.0, "none of it was needed")
+        self.assertEqual(receipt.balance_after, -10.0)
+
+    def test_selected_invoices_only(self):
+        older = self._invoice(amount=30.0, date="2024-01-01")
+        newer = self._invoice(amount=30.0, date="2024-02-01")
+        counter = self._counter()
+        counter.search_text = "TV-0001"
+        with counter.line_ids.edit(1) as line:
+            line.selected = True
+        self.assertEqual(counter.amount, 30.0)
+        counter.save().action_pay()
+        self.assertEqual(newer.payment_state, "paid")
+        self.assertEqual(older.payment_state, "not_paid")
+        with self.assertRaisesRegex(UserError, "has been paid meanwhile"):
+            self._collect(30.0, invoices=newer)
+        neighbour = self._create_subscriber("Li Qiang", sequence="032")
+        with self.assertRaisesRegex(UserError, "is not an open invoice of Zhang Wei"):
+            self._collect(10.0, invoices=self._invoice(amount=10.0, partner=neighbour))
+
+    def test_payment_reconnects_a_service_suspended_for_arrears(self):
+        invoice = self._invoice(amount=25.0, date="2024-01-01")
+        level = self.env["fee.dunning.level"].create(
+            {
+                "policy_id": self.env["fee.dunning.policy"]
+                .create({"name": "Counter (test)"})
+                .id,
+                "name": "Suspend",
+                "days_overdue": 30,
+                "suspend_service": True,
+            }
+        )
+        self.env.company.dunning_policy_id = level.policy_id
+        self.env["fee.dunning.run"].create({"date": "2024-03-10"}).action_execute()
+        self.assertEqual(self.service.state, "suspended")
+        self._collect(25.0)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(self.service.state, "active", "in the same transaction")
+        self.assertFalse(self.subscriber.dunning_level_id)
+
+    def test_bad_input_is_refused_and_nothing_is_written(self):
+        self._invoice(amount=25.0, date="2024-01-01")
+        other = self.setup_other_company()["company"]
+        self.user_cashier.company_ids |= other
+        foreign = self.env["res.partner"].create(
+            {"name": "Foreign", "is_subscriber": True, "company_id": other.id}
+        )
+        usd = self.setup_other_currency("EUR")
+        euro_journal = self.env["account.journal"].create(
+            {"name": "Euro Cash", "code": "EURC", "type": "cash", "currency_id": usd.id}
+        )
+        for kwargs, message in (
+            ({"amount": 0.0}, "must be positive"),
+            ({"amount": -5.0}, "must be positive"),
+            ({"amount": 10.001}, "more decimals"),
+            ({"amount": 10.0, "partner": foreign}, "take the payment in that company"),
+            ({"amount": 10.0, "journal": euro_journal}, "subscribers pay in"),
+        ):
+            with (
+                self.subTest(message=message),
+                self.assertRaisesRegex(UserError, message),
+            ):
+                self._collect(**kwargs)
+        self.assertFalse(self.env["fee.receipt"].search([]))
+        self.assertFalse(
+            self.env["account.payment"].search(
+                [("partner_id", "=", self.subscriber.id)]
+            )
+        )
+
+    def test_counter_needs_an_open_session_of_ones_own(self):
+        self._invoice(amount=25.0, date="2024-01-01")
+        self.session.line_ids.counted_amount = 100.0
+        self.session.with_user(self.user_cashier).action_close()
+        with self.assertRaisesRegex(UserError, "no open cash session"):
+            self._collect(10.0)
+        with self.assertRaisesRegex(UserError, "is not an open session"):
+            self._collect(10.0, session=self.session)
+        counter = self._counter()
+        self.assertFalse(counter.session_id)
+        counter.search_text = "TV-0001"
+        wizard = counter.save()
+        wizard.action_open_session()
+        self.assertEqual(wizard.session_id.user_id, self.user_cashier)
+        with self.assertRaisesRegex(UserError, "already has an open session"):
+            self.env["fee.cash.session"].with_user(self.user_cashier).create({})
+
+    def test_receipts_are_made_only_through_collection(self):
+        Receipt = self.env["fee.receipt"].with_user(self.user_cashier)
+        with self.assertRaises(AccessError):
+            Receipt.create(
+                {
+                    "partner_id": self.subscriber.id,
+                    "amount": 10.0,
+                    "journal_id": self.cash.id,
+                    "channel": "counter",
+                    "user_id": self.user_cashier.id,
+                    "date": "2024-03-10",
+                    "company_id": self.env.company.id,
+                }
+            )
+        receipt = self._collect(10.0)
+        with self.assertRaises(AccessError):
+            receipt.with_user(self.user_cashier).write({"amount": 1.0})
+        with self.assertRaises(AccessError):
+            self._collect(10.0, user=self.user_collector)
+
+    def test_receipt_numbers_follow_each_other_per_company(self):
+        receipts = self._collect(10.0) | self._collect(11.0) | self._collect(12.0)
+        self.assertEqual(
+            receipts.mapped("name"),
+            ["SK/2024/000001", "SK/2024/000002", "SK/2024/000003"],
+        )
+
+    # ------------------------------------------------------------------
+    # Reprints and voids
+    # ------------------------------------------------------------------
+
+    def test_first_print_then_reprints_with_a_reason(self):
+        receipt = self._collect(10.0).with_user(self.user_cashier)
+        action = receipt.action_print()
+        self.assertEqual(action["report_name"], "fee_collection.report_fee_receipt")
+        self.assertEqual(receipt.print_count, 1)
+        action = receipt.action_print()
+        self.assertEqual(action["res_model"], "fee.receipt.reprint")
+        reprint = (
+            self.env["fee.receipt.reprint"]
+            .with_user(self.user_cashier)
+            .with_context(**action["context"])
+            .create({"reason": "Lost by the subscriber"})
+        )
+        self.assertEqual(reprint.action_print()["type"], "ir.actions.report")
+        self.assertEqual(receipt.print_count, 2)
+        self.assertEqual(reprint.user_id, self.user_cashier)
+        self.assertIn("Lost by the subscriber", receipt.message_ids[0].body)
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("fee_collection.report_fee_receipt", receipt.ids)[0]
+            .decode()
+        )
+        self.assertIn("SK/2024/000001", html)
+        self.assertIn("Zhang Wei", html)
+
+    def test_void_reverses_the_payment_and_keeps_the_number(self):
+        invoice = self._invoice(amount=25.0, date="2024-01-01")
+        receipt = self._collect(25.0).with_user(self.user_cashier)
+        self.assertEqual(invoice.payment_state, "paid")
+        with self.assertRaisesRegex(UserError, "reason"):
+            receipt.action_void(" ")
+        receipt.action_void("Wrong subscriber")
+        self.assertEqual(receipt.state, "voided")
+        self.assertEqual(receipt.name, "SK/2024/000001")
+        self.assertEqual(invoice.amount_residual, 25.0)
+        self.assertEqual(receipt.payment_id.move_id.reversal_move_ids.state, "posted")
+        self.assertEqual(
+            self.env["res.partner"]._fee_get_balance(self.subscriber, self.env.company),
+            25.0,
+        )
+        anomaly = self.env["fee.anomaly"].search([("receipt_id", "=", receipt.id)])
+        self.assertEqual(anomaly.anomaly_type, "void")
+        self.assertIn(self.user_manager, anomaly.activity_ids.user_id)
+        with self.assertRaisesRegex(UserError, "already voided"):
+            receipt.action_void("Again")
+        self.assertEqual(self._collect(25.0).name, "SK/2024/000002")
+
+    def test_void_the_next_day_is_a_managers(self):
+        receipt = self._collect(25.0)
+        with freeze_time("2024-03-11"):
+            with self.assertRaisesRegex(UserError, "only by a fee collection manager"):
+                receipt.with_user(self.user_cashier).action_void("Too late")
+            other_cashier = self._create_fee_user("fee_cashier_2", "group_fee_cashier")
+            with self.assertRaises(AccessError):
+                receipt.with_user(other_cashier).action_void("Not mine")
+            receipt.with_user(self.user_manager).action_void("Approved")
+        self.assertEqual(receipt.state, "voided")
+
+    # ------------------------------------------------------------------
+    # Sessions
+    # ------------------------------------------------------------------
+
+    def test_close_and_validate_a_session_with_a_difference(self):
+        self._collect(60.0)
+        self._collect(30.0, journal=self.wechat)
+        session = self.session.with_user(self.user_cashier)
+        with Form(session) as form:
+            with form.line_ids.edit(0) as line:
+                self.assertEqual(line.journal_id, self.cash)
+                self.assertEqual(line.expected_amount, 160.0)
+                line.counted_amount = 155.0
+        session.action_close()
+        self.assertEqual(session.state, "closed")
+        wechat_line = session.line_ids.filtered(
+            lambda line: line.journal_id == self.wechat
+        )
+        self.assertEqual(wechat_line.counted_amount, 30.0, "taken as expected")
+        self.assertEqual(session.difference, -5.0)
+        with self.assertRaisesRegex(UserError, "Only fee collection accountants"):
+            session.action_validate()
+        as_accountant = session.with_user(self.user_accountant)
+        with self.assertRaisesRegex(UserError, "explain the difference"):
+            as_accountant.action_validate()
+        as_accountant.difference_note = "Change given twice"
+        self.env.company.fee_cash_difference_threshold = 2.0
+        as_accountant.action_validate()
+        self.assertEqual(session.state, "validated")
+        move = session.difference_move_id
+        self.assertEqual(move.state, "posted")
+        loss = move.line_ids.filtered(
+            lambda line: line.account_id == self.cash.loss_account_id
+        )
+        self.assertEqual(loss.balance, 5.0)
+        anomaly = self.env["fee.anomaly"].search([("session_id", "=", session.id)])
+        self.assertEqual(anomaly.anomaly_type, "cash_difference")
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("fee_collection.report_fee_cash_session", session.ids)[0]
+            .decode()
+        )
+        self.assertIn("Change given twice", html)
+        with self.assertRaisesRegex(UserError, "is Validated"):
+            session.write({"opening_cash": 0.0})
+
+    def test_session_fields_only_through_the_workflow(self):
+        with self.assertRaises(AccessError):
+            self.session.with_user(self.user_cashier).write({"state": "validated"})
+        with self.assertRaises(AccessError):
+            self.env["fee.cash.session"].with_user(self.user_accountant).create(
+                {"state": "validated"}
+            )
+        others = self.env["fee.cash.session"].with_user(self.user_accountant).create({})
+        with self.assertRaises(AccessError):
+            others.with_user(self.user_cashier).read(["name"])
+
+    def test_duplicate_payment_raises_an_alert(self):
+        first = self._collect(25.0)
+        self.assertFalse(self.env["fee.anomaly"].search([]))
+        second = self._collect(25.0)
+        anomaly = self.env["fee.anomaly"].search([])
+        self.assertEqual(
+            (anomaly.anomaly_type, anomaly.receipt_id, anomaly.other_receipt_id),
+            ("duplicate", second, first),
+        )
+        self._collect(26.0)
+        self.assertEqual(len(self.env["fee.anomaly"].search([])), 1)
+
+    def test_refusal_is_recorded_with_its_reason(self):
+        self._invoice(amount=25.0, date="2024-01-01")
+        reason = self.env["fee.arrears.reason"].create(
+            {"name": "Disputes the bill (test)", "code": "dispute_test"}
+        )
+        counter = self._counter()
+        counter.search_text = "TV-0001"
+        counter.reason_id = reason
+        counter.save().action_record_refusal()
+        self.assertEqual(self.subscriber.arrears_reason_id, reason)
+        self.assertIn("Refused to pay", self.subscriber.message_ids[0].body)

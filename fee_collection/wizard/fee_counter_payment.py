@@ -1,0 +1,336 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import normalize_id_number
+
+
+class FeeCounterPayment(models.TransientModel):
+    """The cashier's counter (现场收费): find the subscriber by service number, ID number,
+    phone or name (typed, or by a barcode or ID-card reader that types into the field),
+    see every open invoice with what it bills, take the payment in a method, give change,
+    and get the receipt."""
+
+    _name = "fee.counter.payment"
+    _description = "Counter Payment"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    search_text = fields.Char(
+        string="Find",
+        help="Service number, ID number, phone number or name of the subscriber.",
+    )
+    candidate_ids = fields.Many2many(
+        "res.partner",
+        compute="_compute_candidate_ids",
+        string="Matching Subscribers",
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Subscriber",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        domain="[('is_subscriber', '=', True)]",
+    )
+    subscription_ids = fields.One2many(
+        related="partner_id.subscription_ids", string="Services"
+    )
+    dunning_level_id = fields.Many2one(related="partner_id.dunning_level_id")
+    id_verified = fields.Boolean(related="partner_id.id_verified")
+    line_ids = fields.One2many(
+        "fee.counter.payment.line",
+        "wizard_id",
+        string="Open Invoices",
+        compute="_compute_line_ids",
+        store=True,
+        readonly=False,
+    )
+    total_due = fields.Monetary(compute="_compute_totals")
+    credit = fields.Monetary(
+        string="Credit Available",
+        compute="_compute_totals",
+        help="Payments and credit notes of the subscriber not applied to any invoice.",
+    )
+    selected_total = fields.Monetary(compute="_compute_totals")
+    journal_id = fields.Many2one(
+        "account.journal",
+        string="Payment Method",
+        compute="_compute_journal_id",
+        store=True,
+        readonly=False,
+        domain="[('id', 'in', journal_ids)]",
+    )
+    journal_ids = fields.Many2many("account.journal", compute="_compute_journal_ids")
+    fee_payment_method = fields.Selection(related="journal_id.fee_payment_method")
+    amount = fields.Monetary(
+        string="Amount Received",
+        compute="_compute_amount",
+        store=True,
+        readonly=False,
+    )
+    amount_tendered = fields.Monetary(string="Cash Tendered")
+    amount_change = fields.Monetary(compute="_compute_amount_change")
+    session_id = fields.Many2one(
+        "fee.cash.session", compute="_compute_session_id", string="Session"
+    )
+    reason_id = fields.Many2one(
+        "fee.arrears.reason",
+        string="Refusal Reason",
+        help="Why the subscriber refuses to pay (拒缴), when they do.",
+    )
+
+    @api.depends("search_text", "company_id")
+    def _compute_candidate_ids(self):
+        for wizard in self:
+            wizard.candidate_ids = wizard._find_subscribers(wizard.search_text)
+
+    @api.depends("candidate_ids")
+    def _compute_partner_id(self):
+        for wizard in self:
+            if len(wizard.candidate_ids) == 1:
+                wizard.partner_id = wizard.candidate_ids
+            elif wizard.search_text:
+                wizard.partner_id = False
+
+    @api.depends("partner_id")
+    def _compute_line_ids(self):
+        for wizard in self:
+            invoices = wizard._get_open_invoices()
+            wizard.line_ids = [Command.clear()] + [
+                Command.create({"move_id": invoice.id}) for invoice in invoices
+            ]
+
+    @api.depends("line_ids.selected", "line_ids.amount_residual", "partner_id")
+    def _compute_totals(self):
+        for wizard in self:
+            wizard.total_due = sum(wizard.line_ids.mapped("amount_residual"))
+            wizard.selected_total = sum(
+                wizard.line_ids.filtered("selected").mapped("amount_residual")
+            )
+            partner = wizard.partner_id._origin.commercial_partner_id
+            balance = (
+                self.env["res.partner"]._fee_get_balance(partner, wizard.company_id)
+                if partner
+                else 0.0
+            )
+            wizard.credit = max(wizard.total_due - balance, 0.0)
+
+    @api.depends("company_id")
+    def _compute_journal_ids(self):
+        for wizard in self:
+            wizard.journal_ids = wizard.company_id._fee_get_payment_journals()
+
+    @api.depends("journal_ids")
+    def _compute_journal_id(self):
+        for wizard in self:
+            if wizard.journal_id not in wizard.journal_ids:
+                cash = wizard.journal_ids.filtered(
+                    lambda journal: journal.fee_payment_method == "cash"
+                )
+                wizard.journal_id = cash[:1] or wizard.journal_ids[:1]
+
+    @api.depends("total_due", "selected_total", "credit")
+    def _compute_amount(self):
+        for wizard in self:
+            wizard.amount = wizard.selected_total or max(
+                wizard.total_due - wizard.credit, 0.0
+            )
+
+    @api.depends("amount", "amount_tendered", "fee_payment_method")
+    def _compute_amount_change(self):
+        for wizard in self:
+            wizard.amount_change = (
+                max(wizard.amount_tendered - wizard.amount, 0.0)
+                if wizard.fee_payment_method == "cash" and wizard.amount_tendered
+                else 0.0
+            )
+
+    @api.depends("company_id")
+    def _compute_session_id(self):
+        for wizard in self:
+            wizard.session_id = (
+                self.env["fee.cash.session"]
+                .sudo()
+                .search(
+                    [
+                        ("user_id", "=", self.env.uid),
+                        ("company_id", "=", wizard.company_id.id),
+                        ("state", "=", "open"),
+                    ],
+                    limit=1,
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Look-up
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _find_subscribers(self, text):
+        """Subscribers matching ``text``: a service number or an ID number exactly, else a
+        phone number (as typed or as formatted), else a part of the name."""
+        text = (text or "").strip()
+        Partner = self.env["res.partner"]
+        if not text:
+            return Partner
+        services = self.env["fee.subscription"].search(
+            [("service_number", "=", text)], limit=20
+        )
+        if services:
+            return services.partner_id.commercial_partner_id
+        by_id = Partner.search(
+            [
+                ("is_subscriber", "=", True),
+                ("id_number", "=", normalize_id_number(text)),
+            ],
+            limit=20,
+        )
+        if by_id:
+            return by_id
+        phone = Partner._phone_format(number=text) or text
+        by_phone = Partner.search(
+            [
+                ("is_subscriber", "=", True),
+                "|",
+                "|",
+                "|",
+                ("phone_sanitized", "=", phone),
+                ("phone", "=", text),
+                ("mobile", "=", text),
+                ("mobile2", "=", text),
+            ],
+            limit=20,
+        )
+        return by_phone or Partner.search(
+            [("is_subscriber", "=", True), ("name", "ilike", text)], limit=20
+        )
+
+    def _get_open_invoices(self):
+        self.ensure_one()
+        partner = self.partner_id._origin.commercial_partner_id
+        if not partner:
+            return self.env["account.move"]
+        return self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", partner.id),
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="invoice_date_due, id",
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_open_session(self):
+        self.ensure_one()
+        self.env["fee.cash.session"].create({"company_id": self.company_id.id})
+        return self._reopen()
+
+    def action_pay(self):
+        """Post the payment, reconcile it, and open the receipt to print."""
+        self.ensure_one()
+        if not self.partner_id:
+            raise UserError(self.env._("Find the subscriber first."))
+        if not self.journal_id:
+            raise UserError(self.env._("Choose the payment method."))
+        if (
+            self.fee_payment_method == "cash"
+            and self.amount_tendered
+            and self.currency_id.compare_amounts(self.amount_tendered, self.amount) < 0
+        ):
+            raise UserError(
+                self.env._("The cash tendered is less than the amount received.")
+            )
+        selected = self.line_ids.filtered("selected").move_id
+        receipt = self.partner_id.with_company(self.company_id)._fee_collect(
+            self.amount,
+            self.journal_id,
+            channel="counter",
+            invoices=selected or None,
+            session=self.session_id,
+            amount_tendered=self.amount_tendered or None,
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "fee.receipt",
+            "res_id": receipt.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_record_refusal(self):
+        """The subscriber refuses to pay (拒缴): the reason goes to the subscriber's file
+        and chatter."""
+        self.ensure_one()
+        if not self.partner_id or not self.reason_id:
+            raise UserError(
+                self.env._("Find the subscriber and choose the refusal reason.")
+            )
+        partner = self.partner_id.commercial_partner_id
+        partner.arrears_reason_id = self.reason_id
+        partner.message_post(
+            body=self.env._(
+                "Refused to pay %(amount)s at the counter: %(reason)s",
+                amount=self.currency_id.format(self.total_due),
+                reason=self.reason_id.name,
+            )
+        )
+        return self._reopen()
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+
+class FeeCounterPaymentLine(models.TransientModel):
+    _name = "fee.counter.payment.line"
+    _description = "Counter Payment Invoice"
+    _order = "invoice_date_due, id"
+
+    wizard_id = fields.Many2one(
+        "fee.counter.payment", required=True, ondelete="cascade"
+    )
+    currency_id = fields.Many2one(related="wizard_id.currency_id")
+    move_id = fields.Many2one("account.move", string="Invoice", required=True)
+    invoice_date = fields.Date(related="move_id.invoice_date")
+    invoice_date_due = fields.Date(related="move_id.invoice_date_due", store=True)
+    description = fields.Text(compute="_compute_description")
+    amount_total = fields.Monetary(related="move_id.amount_total", string="Billed")
+    late_fee = fields.Monetary(
+        compute="_compute_description",
+        help="Late fees billed by this invoice, or charged on it.",
+    )
+    amount_paid = fields.Monetary(string="Already Paid", compute="_compute_paid")
+    amount_residual = fields.Monetary(related="move_id.amount_residual", string="Due")
+    selected = fields.Boolean(
+        string="Pay", help="Pay these invoices only (all, oldest first, when none)."
+    )
+
+    @api.depends("move_id")
+    def _compute_description(self):
+        for line in self:
+            invoice = line.move_id
+            line.description = "\n".join(
+                invoice.invoice_line_ids.filtered("name").mapped("name")
+            )
+            line.late_fee = (
+                invoice.amount_total
+                if invoice.fee_charge_type == "late_fee"
+                else invoice.late_fee_charged
+            )
+
+    @api.depends("move_id")
+    def _compute_paid(self):
+        for line in self:
+            line.amount_paid = line.move_id.amount_total - line.move_id.amount_residual
