@@ -89,7 +89,7 @@ class FeeReceipt(models.Model):
         index=True,
     )
     void_reason = fields.Char(readonly=True, tracking=True)
-    voided_by_id = fields.Many2one("res.users", string="Voided By", readonly=True)
+    voided_by_id = fields.Many2one("res.users", readonly=True)
     void_date = fields.Datetime(readonly=True)
     print_count = fields.Integer(readonly=True)
     reprint_ids = fields.One2many(

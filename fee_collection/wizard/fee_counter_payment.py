@@ -72,9 +72,7 @@ class FeeCounterPayment(models.TransientModel):
     )
     amount_tendered = fields.Monetary(string="Cash Tendered")
     amount_change = fields.Monetary(compute="_compute_amount_change")
-    session_id = fields.Many2one(
-        "fee.cash.session", compute="_compute_session_id", string="Session"
-    )
+    session_id = fields.Many2one("fee.cash.session", compute="_compute_session_id")
     reason_id = fields.Many2one(
         "fee.arrears.reason",
         string="Refusal Reason",
