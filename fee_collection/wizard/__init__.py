@@ -4,5 +4,6 @@ from . import (
     fee_counter_payment,
     fee_late_fee_waive,
     fee_receipt_void,
+    fee_refund_reject,
     fee_subscription_suspend,
 )

@@ -1,0 +1,315 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+from ..tools import check_protected_fields
+
+MANAGER = "fee_collection.group_fee_manager"
+ACCOUNTANT = "fee_collection.group_fee_accountant"
+# Set by the request's workflow only.
+WORKFLOW_FIELDS = dict.fromkeys(
+    (
+        "name",
+        "state",
+        "approved_by_id",
+        "rejection_reason",
+        "credit_note_id",
+        "payment_id",
+    )
+)
+
+
+# What the subscriber asks for: changed while the request is a draft only.
+REQUEST_FIELDS = {
+    "company_id",
+    "partner_id",
+    "refund_type",
+    "invoice_id",
+    "amount",
+    "reason",
+}
+
+
+class FeeRefundRequest(models.Model):
+    """A refund (退费): received at the counter, approved or rejected by a manager, then
+    executed through accounting: an invoice charged wrongly is credited, and what the
+    subscriber paid too much is paid back."""
+
+    _name = "fee.refund.request"
+    _description = "Refund Request"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Subscriber",
+        required=True,
+        tracking=True,
+        domain="[('is_subscriber', '=', True)]",
+    )
+    refund_type = fields.Selection(
+        [
+            ("credit", "Pay Back Credit"),
+            ("invoice", "Cancel a Charge"),
+        ],
+        string="Type",
+        required=True,
+        default="credit",
+        tracking=True,
+        help="Pay back credit: what the subscriber paid too much. Cancel a charge: an "
+        "invoice billed wrongly is credited in full, and what was paid on it is paid "
+        "back.",
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        tracking=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('commercial_partner_id', '=', partner_id)]",
+    )
+    amount = fields.Monetary(
+        compute="_compute_amount",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="Paid back to the subscriber (pay back credit), or credited (a charge).",
+    )
+    reason = fields.Text(required=True)
+    journal_id = fields.Many2one(
+        "account.journal",
+        string="Paid Back By",
+        domain="[('type', 'in', ('cash', 'bank')), ('company_id', '=', company_id)]",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("submitted", "Submitted"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("done", "Done"),
+        ],
+        required=True,
+        default="draft",
+        tracking=True,
+        index=True,
+    )
+    approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
+    rejection_reason = fields.Char(readonly=True, tracking=True)
+    credit_note_id = fields.Many2one("account.move", readonly=True)
+    payment_id = fields.Many2one("account.payment", readonly=True)
+
+    @api.depends("refund_type", "invoice_id")
+    def _compute_amount(self):
+        for request in self.filtered(lambda request: request.refund_type == "invoice"):
+            request.amount = request.invoice_id.amount_total
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.check_access("create")
+        for vals in vals_list:
+            check_protected_fields(self.browse(), vals, WORKFLOW_FIELDS)
+            vals["name"] = (
+                self.env["ir.sequence"].next_by_code("fee.refund.request") or "/"
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_fields(self, vals, WORKFLOW_FIELDS)
+        if not self.env.su and vals.keys() & REQUEST_FIELDS:
+            # What was submitted is what the manager approves.
+            self._check_state("draft")
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Workflow
+    # ------------------------------------------------------------------
+
+    def action_submit(self):
+        self._check_state("draft")
+        for request in self:
+            request._check_amount()
+        self._set_state("submitted")
+        managers = self.env.ref(MANAGER).users.filtered(lambda user: not user.share)
+        for request in self:
+            for manager in managers.filtered(
+                lambda user, request=request: request.company_id in user.company_ids
+            ):
+                request.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Approve refund %(name)s", name=request.name),
+                    user_id=manager.id,
+                )
+        return True
+
+    def action_approve(self):
+        self._check_manager()
+        self._check_state("submitted")
+        self._set_state("approved", approved_by_id=self.env.uid)
+        self.activity_feedback(["mail.mail_activity_data_todo"])
+        return True
+
+    def action_reject(self, reason=None):
+        self._check_manager()
+        self._check_state("submitted")
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason for rejecting the refund."))
+        self._set_state("rejected", rejection_reason=reason)
+        self.activity_feedback(["mail.mail_activity_data_todo"])
+        return True
+
+    def action_execute(self):
+        """Credit the charge (if any), then pay back what the subscriber is owed, through
+        accounting; the request is done."""
+        if not self.env.user.has_group(ACCOUNTANT):
+            raise UserError(
+                self.env._("Only fee collection accountants execute refunds.")
+            )
+        self._check_state("approved")
+        for request in self:
+            with self.env["res.partner"]._fee_judge_dunning_once():
+                request.sudo()._execute()
+        return True
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    def _execute(self):
+        self.ensure_one()
+        credit_note = self.env["account.move"]
+        if self.refund_type == "invoice":
+            credit_note = self.invoice_id._reverse_moves(
+                [
+                    {
+                        "ref": self.env._(
+                            "Refund %(name)s: %(reason)s",
+                            name=self.name,
+                            reason=self.reason,
+                        ),
+                        "date": fields.Date.context_today(self),
+                        "invoice_date": fields.Date.context_today(self),
+                    }
+                ],
+                cancel=True,
+            )
+        credit_lines = self._get_credit_lines()
+        to_pay = -sum(credit_lines.mapped("amount_residual"))
+        if self.refund_type == "credit":
+            to_pay = min(to_pay, self.amount)
+        payment = self.env["account.payment"]
+        if not self.currency_id.is_zero(to_pay):
+            if not self.journal_id:
+                raise UserError(
+                    self.env._(
+                        "Choose how %(amount)s is paid back to %(partner)s.",
+                        amount=format_amount(self.env, to_pay, self.currency_id),
+                        partner=self.partner_id.display_name,
+                    )
+                )
+            payment = payment.create(
+                {
+                    "payment_type": "outbound",
+                    "partner_type": "customer",
+                    "partner_id": self.partner_id.commercial_partner_id.id,
+                    "amount": to_pay,
+                    "journal_id": self.journal_id.id,
+                    "memo": self.name,
+                    "company_id": self.company_id.id,
+                }
+            )
+            payment.action_post()
+            (
+                payment.move_id.line_ids.filtered(
+                    lambda line: line.account_type == "asset_receivable"
+                )
+                | credit_lines
+            ).reconcile()
+        self.write(
+            {
+                "state": "done",
+                "credit_note_id": credit_note.id,
+                "payment_id": payment.id,
+            }
+        )
+
+    def _get_credit_lines(self):
+        """The subscriber's unapplied credit: receivable credit items not reconciled."""
+        return self.env["account.move.line"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("partner_id", "child_of", self.partner_id.commercial_partner_id.id),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+            ],
+            order="date, id",
+        )
+
+    def _check_amount(self):
+        self.ensure_one()
+        if self.refund_type == "invoice":
+            if not self.invoice_id or self.invoice_id.state != "posted":
+                raise UserError(
+                    self.env._("Choose the posted invoice whose charge is cancelled.")
+                )
+            if self.invoice_id.commercial_partner_id != (
+                self.partner_id.commercial_partner_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "Invoice %(invoice)s is not %(partner)s's.",
+                        invoice=self.invoice_id.name,
+                        partner=self.partner_id.display_name,
+                    )
+                )
+            if self.invoice_id.payment_state == "reversed":
+                raise UserError(
+                    self.env._(
+                        "Invoice %(invoice)s is already credited.",
+                        invoice=self.invoice_id.name,
+                    )
+                )
+            return
+        available = -sum(self.sudo()._get_credit_lines().mapped("amount_residual"))
+        if self.currency_id.compare_amounts(self.amount, 0.0) <= 0:
+            raise UserError(self.env._("The amount to pay back must be positive."))
+        if self.currency_id.compare_amounts(self.amount, available) > 0:
+            raise UserError(
+                self.env._(
+                    "%(partner)s has %(available)s of credit: %(amount)s cannot be paid "
+                    "back.",
+                    partner=self.partner_id.display_name,
+                    available=format_amount(self.env, available, self.currency_id),
+                    amount=format_amount(self.env, self.amount, self.currency_id),
+                )
+            )
+
+    def _check_manager(self):
+        if not self.env.user.has_group(MANAGER):
+            raise UserError(
+                self.env._("Only fee collection managers approve or reject refunds.")
+            )
+
+    def _check_state(self, *states):
+        wrong = self.filtered(lambda request: request.state not in states)
+        if wrong:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "Refund %(name)s is %(state)s.",
+                    name=wrong[0].name,
+                    state=labels[wrong[0].state],
+                )
+            )
+
+    def _set_state(self, state, **vals):
+        """The workflow writes its fields as a system step, after its own checks."""
+        self.check_access("write")
+        self.sudo().write({"state": state, **vals})
