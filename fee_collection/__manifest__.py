@@ -41,6 +41,7 @@
         "views/fee_receipt_views.xml",
         "views/fee_cash_session_views.xml",
         "views/fee_refund_request_views.xml",
+        "views/fee_receipt_import_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],

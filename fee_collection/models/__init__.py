@@ -11,6 +11,7 @@ from . import (
     fee_dunning_policy,
     fee_dunning_run,
     fee_receipt,
+    fee_receipt_import,
     fee_refund_request,
     fee_subscription,
     product_template,

@@ -7,6 +7,7 @@ from . import (
     test_field_access,
     test_id_number,
     test_performance,
+    test_receipt_import,
     test_refund,
     test_subscriber,
     test_subscription_state,
