@@ -1,4 +1,4 @@
-from . import models, tools, wizard
+from . import models, report, tools, wizard
 
 
 def _post_init_hook(env):

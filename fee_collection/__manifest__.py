@@ -22,6 +22,7 @@
         "report/fee_dunning_templates.xml",
         "report/fee_receipt_reports.xml",
         "report/fee_receipt_templates.xml",
+        "report/fee_cash_reconciliation_report_views.xml",
         "data/mail_template_data.xml",
         "data/fee_dunning_policy_data.xml",
         "wizard/fee_subscription_suspend_views.xml",

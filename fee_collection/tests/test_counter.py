@@ -360,3 +360,35 @@ class TestCounter(FeeCollectionCommon):
         counter.save().action_record_refusal()
         self.assertEqual(self.subscriber.arrears_reason_id, reason)
         self.assertIn("Refused to pay", self.subscriber.message_ids[0].body)
+
+    def test_daily_reconciliation_ties_receipts_to_the_journals(self):
+        self._collect(30.0)
+        self._collect(20.0, journal=self.wechat)
+        voided = self._collect(10.0)
+        voided.with_user(self.user_cashier).action_void("Typo")
+        # A payment booked in the cash journal without a receipt shows as a difference.
+        outside = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.subscriber.id,
+                "amount": 7.0,
+                "journal_id": self.cash.id,
+                "date": "2024-03-10",
+            }
+        )
+        outside.action_post()
+        self.env.flush_all()
+        Report = self.env["fee.cash.reconciliation.report"].with_user(
+            self.user_accountant
+        )
+        rows = {
+            journal: (receipts, booked, difference)
+            for journal, receipts, booked, difference in Report._read_group(
+                [("date", "=", "2024-03-10")],
+                ["journal_id"],
+                ["receipt_amount:sum", "journal_amount:sum", "difference:sum"],
+            )
+        }
+        self.assertEqual(rows[self.wechat], (20.0, 20.0, 0.0))
+        self.assertEqual(rows[self.cash], (30.0, 37.0, -7.0), "the void nets out")

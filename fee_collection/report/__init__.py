@@ -1,0 +1,1 @@
+from . import fee_cash_reconciliation_report
