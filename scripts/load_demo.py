@@ -9,18 +9,23 @@ the last six months of the office in date order through the add-on's public API,
 done by the demo user whose job it is:
 
 - a billing run on the 1st of every month (accountant);
-- payments at the counter in cash or by WeChat/Alipay (cashier) and bank transfers
-  (accountant): most subscribers pay within days, some always late, some only part, some
-  stopped paying at various points (so that arrears of every age exist), two pay in advance;
+- payments at the counter in cash or by WeChat Pay/Alipay (cashier, receipts in a cash
+  session a day, handed over every evening and validated by the accountant, once 2.00
+  short) and bank transfers (accountant): most subscribers pay within days, some always
+  late, some only part, some stopped paying at various points (so that arrears of every
+  age exist), two pay in advance; the cashier's last session is still open;
 - services suspended or closed on request (manager);
 - dunning runs on the 15th and 25th (accountant), whose phone calls and visits the collectors
   then work: promises, refusals, unreachable subscribers, a disputed bill;
-- today's dunning run computed but not executed, as a preview to look at.
+- today's dunning run computed but not executed, as a preview to look at;
+- the paper receipts of a power cut (demo/paper_receipts_sample.csv), checked and waiting
+  to be posted.
 
 Deterministic (seeded): the same history every time, relative to the day it runs.
 Commits at the end and prints a summary.
 """
 
+import base64
 import gc
 import heapq
 import random
@@ -32,7 +37,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.tools import convert_file, float_round
+from odoo.tools import convert_file, file_path, float_round
 
 MODULE = "fee_collection"
 DEMO_FILES = ["demo/fee_collection_demo.xml", "demo/fee_subscriber_demo.xml"]
@@ -218,25 +223,25 @@ class DemoHistory:
             tax = chart.ref(tax_xmlid, raise_if_not_found=False)
             if tax:
                 self.ref(xmlid).taxes_id = [Command.set(tax.ids)]
-        journals = env["account.journal"].with_company(self.company)
-        self.cash = journals.search(
-            [*journals._check_company_domain(self.company), ("type", "=", "cash")],
-            limit=1,
-        )
-        self.bank = journals.search(
-            [*journals._check_company_domain(self.company), ("type", "=", "bank")],
-            limit=1,
-        )
-        self.epay = journals.create(
-            {"name": "WeChat Pay / Alipay", "code": "EPAY", "type": "bank"}
-        )
+        # The counter's payment methods: cash, bank transfer, bank card, WeChat Pay, Alipay.
+        journals = self.company._fee_get_payment_journals()
+        by_code = {journal.code: journal for journal in journals}
+        self.cash = journals.filtered(lambda j: j.fee_payment_method == "cash")[:1]
+        self.bank = journals.filtered(lambda j: j.fee_payment_method == "transfer")[:1]
+        self.epay = by_code["WXPAY"]
+        self.alipay = by_code["ALIPY"]
         # Discounts are given through pricelists: show them.
         env["res.config.settings"].create({"group_product_pricelist": True}).execute()
         if not env["res.lang"]._lang_get("zh_CN"):
             return
         for xmlid, values in ZH_CN.items():
             self.ref(xmlid).with_context(lang="zh_CN").write(values)
-        self.epay.with_context(lang="zh_CN").name = "微信/支付宝"
+        for journal, name in (
+            (self.epay, "微信支付"),
+            (self.alipay, "支付宝"),
+            (by_code["CARD"], "银行卡"),
+        ):
+            journal.with_context(lang="zh_CN").name = name
         if self.cash.name == "Cash on Hand":
             self.cash.with_context(lang="zh_CN").name = "库存现金"
         for xmlid, lang in USER_LANGS.items():
@@ -332,7 +337,9 @@ class DemoHistory:
         draw = self.rng.random()
         if birth_year < 1960:
             return self.cash if draw < 0.8 else self.epay
-        return self.epay if draw < 0.6 else self.bank if draw < 0.85 else self.cash
+        if draw < 0.6:
+            return self.epay if draw < 0.35 else self.alipay
+        return self.bank if draw < 0.85 else self.cash
 
     def play(self):
         """Play the plan in date order. What each step writes in the chatter is dated back to
@@ -391,7 +398,10 @@ class DemoHistory:
             return
         due = sum(invoices.mapped("amount_residual"))
         amount = due if fraction >= 1 else max(10.0, float_round(due * fraction, 0))
-        user = self.users["accountant" if journal == self.bank else "cashier"]
+        if journal != self.bank:
+            self.collect_at_counter(partner, date, min(amount, due), journal, invoices)
+            return
+        user = self.users["accountant"]
         wizard = (
             self.env["account.payment.register"]
             .with_env(self.env_of(user))
@@ -408,23 +418,51 @@ class DemoHistory:
         )
         wizard._create_payments()
 
-    def prepay(self, partner, date, amount):
-        payment = (
-            self.env["account.payment"]
-            .with_env(self.env_of(self.users["cashier"]))
-            .create(
-                {
-                    "payment_type": "inbound",
-                    "partner_type": "customer",
-                    "partner_id": partner.id,
-                    "amount": amount,
-                    "date": date,
-                    "journal_id": self.epay.id,
-                    "memo": "预存费用",
-                }
+    def collect_at_counter(self, partner, date, amount, journal, invoices=None):
+        """The cashier takes the money at the counter, in the day's session."""
+        session = self.cashier_session(date)
+        with freeze_time(self.moment(date, 10)):
+            return partner.with_env(self.env_of(self.users["cashier"]))._fee_collect(
+                amount, journal, invoices=invoices, date=date, session=session
             )
+
+    def cashier_session(self, date):
+        """The cashier's session of ``date``: the day before's is closed then (its cash
+        counted, once 2.00 short) and validated by the accountant the next morning."""
+        Session = self.env["fee.cash.session"]
+        session = Session.search(
+            [("user_id", "=", self.users["cashier"].id), ("state", "=", "open")]
         )
-        payment.action_post()
+        if session and session.opening_date.date() < date:
+            self.hand_over(session)
+            session = Session
+        if not session:
+            with freeze_time(self.moment(date, 8)):
+                session = Session.with_env(self.env_of(self.users["cashier"])).create(
+                    {"opening_cash": 200.0}
+                )
+        return session
+
+    def hand_over(self, session):
+        day = session.opening_date.date()
+        short = not self.env["fee.cash.session"].search_count(
+            [("state", "=", "validated"), ("difference", "!=", 0)]
+        )
+        cashier = session.with_env(self.env_of(self.users["cashier"]))
+        for line in cashier.line_ids:
+            line.counted_amount = line.expected_amount - (
+                2.0 if short and line.journal_id == self.cash else 0.0
+            )
+        with freeze_time(self.moment(day, 18)):
+            cashier.action_close()
+        accountant = session.with_env(self.env_of(self.users["accountant"]))
+        if short:
+            accountant.difference_note = "找零多找2元，已登记。"
+        with freeze_time(self.moment(day + timedelta(days=1), 9)):
+            accountant.action_validate()
+
+    def prepay(self, partner, date, amount):
+        self.collect_at_counter(partner, date, amount, self.epay)
         self.apply_credit(partner)
 
     def apply_credit(self, partner):
@@ -550,7 +588,7 @@ class DemoHistory:
             # Forgot: promises to pay; those who stopped paying break their promise.
             planned = [d for d in self.payment_plan[partner] if d > date]
             promise = (
-                min(planned)
+                min(*planned, date + timedelta(days=28))
                 if planned and number not in STOPPED and number not in RECOVERED
                 else date + timedelta(days=7)
             )
@@ -581,19 +619,42 @@ class DemoHistory:
             # Recorded on the day of the call: a promise is checked against that day and
             # holds back the bills overdue then; the reason goes to the subscriber's file.
             with freeze_time(date):
-                order.with_env(self.env_of(collector)).write(
-                    {
-                        **values,
-                        "outcome": outcome,
-                        "reason_id": reason_id,
-                        "state": "done",
-                    }
-                )
+                order = order.with_env(self.env_of(collector))
+                order.write({**values, "outcome": outcome, "reason_id": reason_id})
+                order.action_done()
 
     def deliver_sms(self):
         """The text messages of the past went out at the time: no gateway is called for them
         when the demo server starts (it has none)."""
         self.env["sms.sms"].search([("state", "=", "outgoing")]).state = "sent"
+
+    def open_today(self):
+        """The last day's session is handed over and the cashier's session of today is open;
+        the manager voided the last receipt, taken from the wrong subscriber."""
+        self.cashier_session(self.today)
+        receipt = self.env["fee.receipt"].search([], order="id desc", limit=1)
+        with freeze_time(self.moment(self.today, 9)):
+            receipt.with_env(self.env_of(self.users["manager"])).action_void(
+                "收错用户，已退回。"
+            )
+
+    def outage_backfill(self):
+        """The paper receipts written during a power cut, waiting to be entered (补录): the
+        sample file of the demo data, checked, for a newcomer to post."""
+        path = file_path(f"{MODULE}/demo/paper_receipts_sample.csv")
+        with open(path, "rb") as sample:
+            content = sample.read()
+        backfill = (
+            self.env["fee.receipt.import"]
+            .with_env(self.env_of(self.users["cashier"]))
+            .create(
+                {
+                    "file": base64.b64encode(content),
+                    "file_name": "停电补录-paper_receipts_sample.csv",
+                }
+            )
+        )
+        backfill.action_check()
 
     def preview_today(self):
         """Today's run is computed, not executed: the preview a newcomer can look at."""
@@ -656,6 +717,8 @@ class DemoHistory:
             line.amount_residual for line in open_lines if line.amount_residual < 0
         )
         orders = env["fee.collection.order"].search([])
+        receipts = env["fee.receipt"].search([])
+        sessions = env["fee.cash.session"].search([])
         rows = [
             (
                 "subscribers",
@@ -697,6 +760,14 @@ class DemoHistory:
                 f"{preview.name} previewed ({len(preview.line_ids)} lines)",
             ),
             (
+                "receipts",
+                f"{len(receipts)} at the counter, "
+                f"{len(receipts.filtered(lambda r: r.state == 'voided'))} voided; "
+                f"{len(sessions)} cash sessions, "
+                f"{len(sessions.filtered(lambda s: s.state == 'open'))} open; "
+                f"{env['fee.anomaly'].search_count([])} anomalies",
+            ),
+            (
                 "collection orders",
                 f"{len(orders)}, "
                 f"{len(orders.filtered(lambda o: o.state == 'open'))} open",
@@ -715,6 +786,8 @@ def main(env):
     history.plan()
     history.play()
     history.deliver_sms()
+    history.open_today()
+    history.outage_backfill()
     preview = history.preview_today()
     env.cr.commit()
     history.summary(preview)

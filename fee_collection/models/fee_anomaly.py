@@ -66,7 +66,7 @@ class FeeAnomaly(models.Model):
 
     @api.model
     def _check_duplicate_receipts(self, receipts):
-        """A receipt of the same subscriber and amount as another taken within the
+        """A receipt of the same subscriber, amount and day as another taken within the
         company's window is likely a duplicate charge."""
         vals_list = []
         for receipt in receipts:
@@ -80,6 +80,7 @@ class FeeAnomaly(models.Model):
                     ("amount", "=", receipt.amount),
                     ("state", "=", "posted"),
                     ("id", "!=", receipt.id),
+                    ("date", "=", receipt.date),
                     ("create_date", ">=", receipt.create_date - window),
                 ],
                 order="id desc",

@@ -109,10 +109,16 @@ class FeeCashSession(models.Model):
         for session in self:
             session.receipt_count, session.amount_total = stats.get(session, (0, 0.0))
 
-    @api.depends("line_ids.difference")
+    @api.depends("line_ids.difference", "state")
     def _compute_difference(self):
+        """The session's difference, once closed: while open, the cash is still being
+        counted (its lines show the difference as it is typed)."""
         for session in self:
-            session.difference = sum(session.line_ids.mapped("difference"))
+            session.difference = (
+                sum(session.line_ids.mapped("difference"))
+                if session.state != "open"
+                else 0.0
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -63,7 +63,7 @@ class FeeReceiptImport(models.Model):
     line_ids = fields.One2many(
         "fee.receipt.import.line", "import_id", string="Rows", readonly=True
     )
-    row_count = fields.Integer(compute="_compute_counts", string="Rows")
+    row_count = fields.Integer(compute="_compute_counts", string="Row Count")
     error_count = fields.Integer(compute="_compute_counts", string="Errors")
     known_count = fields.Integer(compute="_compute_counts", string="Already Entered")
     posted_count = fields.Integer(compute="_compute_counts", string="Posted")
@@ -354,17 +354,25 @@ class FeeReceiptImport(models.Model):
 
     @api.model
     def _find_journal(self, journals, method):
+        """The journal a file's method names: by code, name or kind of method (its key,
+        or its label in English or Chinese, whatever the user's language)."""
         text = str(method or "").strip().lower()
-        labels = dict(
-            journals._fields["fee_payment_method"]._description_selection(self.env)
-        )
+        field = journals._fields["fee_payment_method"]
+        labels = [
+            dict(field._description_selection(self.with_context(lang=lang).env))
+            for lang in {self.env.lang or "en_US", "en_US", "zh_CN"}
+        ]
         for journal in journals:
-            if text in (
+            names = {
                 journal.code.lower(),
                 journal.name.lower(),
-                (journal.fee_payment_method or "").lower(),
-                labels.get(journal.fee_payment_method, "").lower(),
-            ):
+                journal.fee_payment_method or "",
+                *(
+                    label.get(journal.fee_payment_method, "").lower()
+                    for label in labels
+                ),
+            }
+            if text in names:
                 return journal
         return None
 
