@@ -59,7 +59,7 @@ class FeeCashSession(models.Model):
         readonly=True,
     )
     state = fields.Selection(
-        [("open", "Open"), ("closed", "Closed"), ("validated", "Validated")],
+        [("open", "In Progress"), ("closed", "Handed Over"), ("validated", "Validated")],
         required=True,
         default="open",
         readonly=True,

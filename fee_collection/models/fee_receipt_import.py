@@ -19,7 +19,7 @@ COLUMNS = {
     "id_number": ("id_number", "id number", "身份证号", "身份证号码"),
     "amount": ("amount", "金额", "收款金额"),
     "method": ("method", "payment method", "付款方式", "收款方式"),
-    "cashier": ("cashier", "收款员"),
+    "cashier": ("cashier", "收款员", "收费员"),
 }
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d/%m/%Y")
 WORKFLOW_FIELDS = dict.fromkeys(("name", "state", "company_id"))

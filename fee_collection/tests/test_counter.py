@@ -392,3 +392,44 @@ class TestCounter(FeeCollectionCommon):
         }
         self.assertEqual(rows[self.wechat], (20.0, 20.0, 0.0))
         self.assertEqual(rows[self.cash], (30.0, 37.0, -7.0), "the void nets out")
+
+    def test_paper_number_taken_once(self):
+        self._collect(10.0, channel="import", paper_number="P-1", date=D("2024-03-01"))
+        with self.assertRaisesRegex(UserError, "P-1 has already been entered"):
+            self._collect(10.0, channel="import", paper_number="P-1")
+
+    def test_void_refused_once_the_payment_is_matched_with_the_bank(self):
+        receipt = self._collect(25.0, journal=self.wechat)
+        payment = receipt.payment_id
+        outstanding = payment.move_id.line_ids.filtered(
+            lambda line: line.account_id == payment.outstanding_account_id
+        )
+        # The bank's statement settles the outstanding receipt (as matching a statement
+        # line does).
+        settlement = self.env["account.move"].create(
+            {
+                "journal_id": self.wechat.id,
+                "date": "2024-03-11",
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "account_id": self.wechat.default_account_id.id,
+                            "balance": 25.0,
+                        },
+                    ),
+                    (0, 0, {"account_id": outstanding.account_id.id, "balance": -25.0}),
+                ],
+            }
+        )
+        settlement.action_post()
+        (
+            outstanding
+            | settlement.line_ids.filtered(
+                lambda line: line.account_id == outstanding.account_id
+            )
+        ).reconcile()
+        with self.assertRaisesRegex(UserError, "reconciled with a bank statement"):
+            receipt.with_user(self.user_cashier).action_void("Wrong")
+        self.assertEqual(receipt.state, "posted")
