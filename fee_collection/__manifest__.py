@@ -51,4 +51,9 @@
         "demo/fee_collection_demo.xml",
         "demo/fee_subscriber_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "fee_collection/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_billing,
+    test_cashier_tour,
     test_collection_order,
     test_counter,
     test_dunning,
