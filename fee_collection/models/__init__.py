@@ -8,6 +8,7 @@ from . import (
     fee_billing_run,
     fee_cash_session,
     fee_collection_order,
+    fee_collector_rule,
     fee_dunning_policy,
     fee_dunning_run,
     fee_receipt,

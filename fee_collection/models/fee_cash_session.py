@@ -59,7 +59,11 @@ class FeeCashSession(models.Model):
         readonly=True,
     )
     state = fields.Selection(
-        [("open", "In Progress"), ("closed", "Handed Over"), ("validated", "Validated")],
+        [
+            ("open", "In Progress"),
+            ("closed", "Handed Over"),
+            ("validated", "Validated"),
+        ],
         required=True,
         default="open",
         readonly=True,

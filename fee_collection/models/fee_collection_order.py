@@ -1,8 +1,11 @@
+from urllib.parse import quote as url_quote
+
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_amount, format_date
 
 from ..tools import check_protected_fields
 
@@ -18,7 +21,13 @@ OUTCOME_FIELDS = {
     "attempt_ids",
 }
 # Set by dunning and by the order's actions only.
-WORKFLOW_FIELDS = dict.fromkeys(("name", "state", "level_id", "dunning_line_id"))
+WORKFLOW_FIELDS = dict.fromkeys(
+    ("name", "state", "level_id", "dunning_line_id", "priority", "promise_state")
+)
+# Escalation: a phone call, then a visit, then the lawyers.
+ORDER_TYPE_RANK = {"phone": 0, "visit": 1, "legal": 2}
+# Attempts that did not reach the subscriber.
+MISSED_RESULTS = ("no_answer", "wrong_number", "not_home")
 ATTEMPT_FIXED_FIELDS = dict.fromkeys(("order_id", "user_id"))
 
 
@@ -28,7 +37,7 @@ class FeeCollectionOrder(models.Model):
     _name = "fee.collection.order"
     _description = "Collection Order"
     _inherit = ["mail.thread", "mail.activity.mixin"]
-    _order = "date desc, id desc"
+    _order = "priority desc, date desc, id desc"
     _check_company_auto = True
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
@@ -47,7 +56,35 @@ class FeeCollectionOrder(models.Model):
         default="phone",
         tracking=True,
     )
-    amount_due = fields.Monetary(help="Overdue amount when the order was issued.")
+    amount_due = fields.Monetary(
+        help="Overdue amount of the subscriber, as of the last dispatch or payment."
+    )
+    days_overdue = fields.Integer(
+        help="Age of the oldest unpaid amount, as of the last dispatch."
+    )
+    priority = fields.Float(
+        index=True,
+        readonly=True,
+        digits=(16, 0),
+        help="Amount overdue × days overdue, as of the last dispatch: the worklist's "
+        "order.",
+    )
+    area_id = fields.Many2one(related="partner_id.area_id", store=True, index=True)
+    phone = fields.Char(compute="_compute_contact")
+    address = fields.Char(compute="_compute_contact")
+    map_url = fields.Char(string="Map", compute="_compute_contact")
+    open_invoices_html = fields.Html(
+        string="Open Invoices", compute="_compute_open_invoices_html"
+    )
+    promise_state = fields.Selection(
+        [("pending", "Pending"), ("kept", "Kept"), ("broken", "Broken")],
+        readonly=True,
+        tracking=True,
+        copy=False,
+    )
+    receipt_ids = fields.One2many(
+        "fee.receipt", "collection_order_id", string="Receipts", readonly=True
+    )
     level_id = fields.Many2one(
         "fee.dunning.level", string="Dunning Level", readonly=True
     )
@@ -89,6 +126,62 @@ class FeeCollectionOrder(models.Model):
     def _compute_can_edit_order(self):
         self.can_edit_order = self.env.user.has_group(ACCOUNTANT)
 
+    @api.depends("partner_id")
+    def _compute_contact(self):
+        for order in self:
+            partner = order.partner_id
+            order.phone = partner.mobile or partner.phone or partner.mobile2
+            order.address = ", ".join(
+                part for part in (partner.city, partner.street, partner.street2) if part
+            )
+            order.map_url = (
+                "https://uri.amap.com/search?keyword=" + url_quote(order.address)
+                if order.address
+                else False
+            )
+
+    @api.depends("partner_id")
+    def _compute_open_invoices_html(self):
+        """The subscriber's open invoices, for the collector who cannot read invoices:
+        what each bills and what is left to pay."""
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "commercial_partner_id",
+                        "in",
+                        self.partner_id.commercial_partner_id.ids,
+                    ),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ],
+                order="invoice_date_due, id",
+            )
+        ).grouped("commercial_partner_id")
+        for order in self:
+            rows = [
+                Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>")
+                % (
+                    format_date(self.env, invoice.invoice_date_due),
+                    "; ".join(invoice.invoice_line_ids.mapped("name")),
+                    format_amount(
+                        self.env, invoice.amount_residual, invoice.currency_id
+                    ),
+                )
+                for invoice in invoices.get(
+                    order.partner_id.commercial_partner_id, self.env["account.move"]
+                )
+            ]
+            order.open_invoices_html = (
+                Markup("<table class='table table-sm'>%s</table>")
+                % Markup("").join(rows)
+                if rows
+                else False
+            )
+
     @api.constrains("outcome", "promise_date")
     def _check_promise_date(self):
         """A promise pauses dunning: not in the past, and not beyond the company's horizon
@@ -128,14 +221,67 @@ class FeeCollectionOrder(models.Model):
             check_protected_fields(self.browse(), vals, WORKFLOW_FIELDS)
         # Numbered once the user is known to be allowed to create orders.
         self.check_access("create")
-        sequence = self.env["ir.sequence"]
+        self._check_one_open([vals.get("partner_id") for vals in vals_list])
+        names = iter(self._next_names(len(vals_list)))
         for vals in vals_list:
+            name = next(names)
             if vals.get("name", "/") == "/":
-                vals["name"] = sequence.next_by_code("fee.collection.order") or "/"
+                vals["name"] = name
         orders = super().create(vals_list)
         orders._apply_promise()
         orders._apply_arrears_reason()
         return orders
+
+    @api.model
+    def _check_one_open(self, partner_ids):
+        """A subscriber has one open order at a time: say which, rather than let the
+        database refuse the second."""
+        open_order = self.sudo().search(
+            [("partner_id", "in", partner_ids), ("state", "=", "open")], limit=1
+        )
+        if open_order or len(set(partner_ids)) < len(partner_ids):
+            partner = open_order.partner_id or self.env["res.partner"].browse(
+                next(id_ for id_ in partner_ids if partner_ids.count(id_) > 1)
+            )
+            raise UserError(
+                self.env._(
+                    "%(partner)s already has an open collection order%(order)s: work "
+                    "that one.",
+                    partner=partner.display_name,
+                    order=f" {open_order.name}" if open_order else "",
+                )
+            )
+
+    @api.model
+    def _next_names(self, count):
+        """``count`` order numbers in one query: the daily dispatch issues thousands of
+        orders, and a sequence call each would cost a query each. The numbers come
+        from the same PostgreSQL sequence that ``next_by_code`` draws from."""
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "fee.collection.order"),
+                    ("company_id", "in", [self.env.company.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+        )
+        if not sequence or sequence.implementation != "standard" or count < 2:
+            return [
+                self.env["ir.sequence"].next_by_code("fee.collection.order") or "/"
+                for _index in range(count)
+            ]
+        self.env.cr.execute(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
 
     def write(self, vals):
         check_protected_fields(
@@ -196,6 +342,225 @@ class FeeCollectionOrder(models.Model):
                     state=labels[wrong[0].state],
                 )
             )
+
+    # ------------------------------------------------------------------
+    # Dispatch (每日派单): one open order per overdue subscriber
+    # ------------------------------------------------------------------
+
+    def init(self):
+        result = super().init()
+        # A subscriber has one open order at a time, whoever issues it (dunning, the
+        # daily dispatch, two of them at once).
+        self.env.cr.execute("""
+            CREATE UNIQUE INDEX IF NOT EXISTS fee_collection_order_one_open_uniq
+                ON fee_collection_order (partner_id) WHERE state = 'open'
+        """)
+        return result
+
+    @api.model
+    def _cron_dispatch(self):
+        """Daily, for every company with dunning: each overdue subscriber at a level that
+        asks for an order gets its one open order, for its collector, prioritised by
+        amount × age."""
+        companies = self.env["res.company"].search([("dunning_policy_id", "!=", False)])
+        for company in companies:
+            self.with_company(company)._dispatch()
+
+    def action_dispatch(self):
+        """The dispatch, on demand (accountants)."""
+        if not self.env.user.has_group(ACCOUNTANT):
+            raise UserError(
+                self.env._("Only fee collection accountants dispatch orders.")
+            )
+        created, updated = self.sudo()._dispatch()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(created)s orders issued, %(updated)s brought up to date.",
+                    created=len(created),
+                    updated=len(updated),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _dispatch(self, date=None):
+        """Issue or update the orders of the company's overdue subscribers; returns
+        (orders issued, orders updated). Running it twice issues nothing more."""
+        date = date or fields.Date.context_today(self)
+        company = self.env.company
+        Partner = self.env["res.partner"]
+        figures = Partner._get_overdue_data(date, company)
+        partners = Partner.browse(
+            [partner_id for partner_id, data in figures.items() if data["amount"] > 0]
+        ).filtered(
+            lambda partner: (
+                partner.dunning_level_id.order_type not in (False, "none")
+                and not partner._is_dunning_exempt(date)
+            )
+        )
+        requests = {
+            partner: {
+                "level": partner.dunning_level_id,
+                "amount": figures[partner.id]["amount"],
+                "days": (date - figures[partner.id]["oldest_due"]).days,
+            }
+            for partner in partners
+        }
+        return self._issue(requests, date)
+
+    @api.model
+    def _issue(self, requests, date, dunning_lines=None):
+        """Give each subscriber of ``requests`` ({partner: {level, amount, days}}) its
+        one open order: a new one, or the open one brought up to date (amount, age,
+        priority, collector, level); a level that asks for more (a visit after calls)
+        closes the open order and issues the next. Returns (issued, updated)."""
+        company = self.env.company
+        Order = self.sudo().with_company(company)
+        open_orders = {
+            order.partner_id: order
+            for order in Order.search(
+                [("partner_id", "in", [p.id for p in requests]), ("state", "=", "open")]
+            )
+        }
+        substitutes = self.env["fee.collector.absence"].sudo()._get_substitutes(date)
+        vals_list, updates, escalated = [], {}, Order.browse()
+        for partner, request in requests.items():
+            level = request["level"]
+            collector = partner.collector_id or partner.area_id.collector_ids[:1]
+            collector = substitutes.get(collector, collector)
+            figures = {
+                "amount_due": request["amount"],
+                "days_overdue": request["days"],
+                "priority": request["amount"] * max(request["days"], 1),
+            }
+            order = open_orders.get(partner)
+            if (
+                order
+                and ORDER_TYPE_RANK[level.order_type]
+                > ORDER_TYPE_RANK[order.order_type]
+            ):
+                escalated |= order
+                order = None
+            if order:
+                updates[order] = {**figures, "collector_id": collector, "level": level}
+                continue
+            line = (dunning_lines or {}).get(partner)
+            vals_list.append(
+                {
+                    **figures,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "collector_id": collector.id,
+                    "order_type": level.order_type,
+                    "level_id": level.id,
+                    "dunning_line_id": line.id if line else False,
+                    "date": date,
+                }
+            )
+        escalated._close_escalated()
+        updated = Order._update_figures(updates)
+        issued = Order.with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+        ).create(vals_list)
+        return issued, updated
+
+    def _close_escalated(self):
+        for order in self:
+            order.message_post(
+                body=self.env._(
+                    "Escalated: the subscriber is now due for more than this."
+                )
+            )
+        self.write({"state": "cancel"})
+
+    def _update_figures(self, updates):
+        """Bring open orders up to date ({order: values}). The figures of thousands of
+        orders change every day: one UPDATE for them all, rather than a write per
+        distinct value; a change of collector or level is written (and tracked)."""
+        changed = [
+            (order.id, vals["amount_due"], vals["days_overdue"], vals["priority"])
+            for order, vals in updates.items()
+            if (order.amount_due, order.days_overdue, order.priority)
+            != (vals["amount_due"], vals["days_overdue"], vals["priority"])
+        ]
+        if changed:
+            self.flush_model(["amount_due", "days_overdue", "priority"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                UPDATE fee_collection_order o
+                   SET amount_due = v.amount, days_overdue = v.days, priority = v.priority
+                  FROM (VALUES %s) AS v(id, amount, days, priority)
+                 WHERE o.id = v.id
+                """,
+                    SQL(", ").join(
+                        SQL("(%s, %s::numeric, %s, %s::numeric)", *row)
+                        for row in changed
+                    ),
+                )
+            )
+            self.browse(row[0] for row in changed).invalidate_recordset(
+                ["amount_due", "days_overdue", "priority"]
+            )
+        for (collector, level), orders in (
+            self.browse([order.id for order in updates])
+            .grouped(
+                lambda order: (updates[order]["collector_id"], updates[order]["level"])
+            )
+            .items()
+        ):
+            if orders.collector_id != collector or orders.level_id != level:
+                orders.write({"collector_id": collector.id, "level_id": level.id})
+        return self.browse([order.id for order in updates])
+
+    def _close_paid(self, partners):
+        """Close the open orders of subscribers no longer overdue, in the transaction of
+        the payment or credit note that settled them: outcome paid, with the receipt."""
+        orders = self.sudo().search(
+            [("partner_id", "in", partners.ids), ("state", "=", "open")]
+        )
+        if not orders:
+            return
+        receipts = {
+            receipt.partner_id: receipt
+            for receipt in self.env["fee.receipt"]
+            .sudo()
+            .search(
+                [("partner_id", "in", orders.partner_id.ids), ("state", "=", "posted")],
+                order="id",
+            )
+        }
+        for order in orders:
+            receipt = receipts.get(order.partner_id)
+            order.message_post(
+                body=self.env._(
+                    "Closed: nothing is overdue any more (receipt %(receipt)s, "
+                    "%(channel)s, %(user)s).",
+                    receipt=receipt.name,
+                    channel=dict(
+                        receipt._fields["channel"]._description_selection(self.env)
+                    )[receipt.channel],
+                    user=receipt.user_id.name,
+                )
+                if receipt
+                else self.env._("Closed: nothing is overdue any more.")
+            )
+        orders.write({"state": "done", "outcome": "paid", "amount_due": 0.0})
+
+    def _cancel_exempt(self, partners):
+        orders = self.sudo().search(
+            [("partner_id", "in", partners.ids), ("state", "=", "open")]
+        )
+        for order in orders:
+            order.message_post(
+                body=self.env._("Cancelled: the subscriber is exempt from dunning.")
+            )
+        orders.write({"state": "cancel"})
 
     # ------------------------------------------------------------------
     # What an order's outcome tells about the subscriber

@@ -572,56 +572,41 @@ class FeeDunningLine(models.Model):
         return actions
 
     def _create_orders(self, level):
-        open_orders = self.env["fee.collection.order"]._read_group(
-            [
-                ("partner_id", "in", self.partner_id.ids),
-                ("state", "=", "open"),
-                ("order_type", "=", level.order_type),
-            ],
-            ["partner_id"],
+        """Each subscriber gets its one open order of the level's kind: issued, or the
+        open one brought up to date (escalated when the level asks for more)."""
+        requests = {
+            line.partner_id: {
+                "level": level,
+                "amount": line.amount_due,
+                "days": line.days_overdue,
+            }
+            for line in self
+        }
+        lines = {line.partner_id: line for line in self}
+        issued, updated = (
+            self.env["fee.collection.order"]
+            .with_company(self.run_id.company_id)
+            ._issue(requests, self.run_id.date, dunning_lines=lines)
         )
-        busy = {partner for (partner,) in open_orders}
-        order_vals, actions = [], []
-        for line in self:
-            if line.partner_id in busy:
-                actions.append(
-                    self._action_vals(
-                        line,
-                        "order",
-                        "skipped",
-                        self.env._("An open order of this kind exists."),
-                    )
-                )
-                continue
-            partner = line.partner_id
-            order_vals.append(
-                {
-                    "partner_id": partner.id,
-                    "company_id": line.company_id.id,
-                    "collector_id": (
-                        partner.collector_id or partner.area_id.collector_ids[:1]
-                    ).id,
-                    "order_type": level.order_type,
-                    "amount_due": line.amount_due,
-                    "level_id": level.id,
-                    "dunning_line_id": line.id,
-                    "date": line.run_id.date,
-                }
-            )
-        orders = self.env["fee.collection.order"].sudo().create(order_vals)
-        actions += [
+        return [
             self._action_vals(
-                order.dunning_line_id,
+                lines[order.partner_id],
                 "order",
                 "done",
+                self.env._("Order %(order)s created.", order=order.name),
+            )
+            for order in issued
+        ] + [
+            self._action_vals(
+                lines[order.partner_id],
+                "order",
+                "skipped",
                 self.env._(
-                    "Order %(order)s created.",
-                    order=order.name,
+                    "Open order %(order)s brought up to date.", order=order.name
                 ),
             )
-            for order in orders
+            for order in updated
         ]
-        return actions
 
     def _change_services(self, level, change):
         states = {"suspend": ["active"], "disconnect": ["active", "suspended"]}[change]

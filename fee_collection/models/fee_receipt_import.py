@@ -358,9 +358,10 @@ class FeeReceiptImport(models.Model):
         or its label in English or Chinese, whatever the user's language)."""
         text = str(method or "").strip().lower()
         field = journals._fields["fee_payment_method"]
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
         labels = [
             dict(field._description_selection(self.with_context(lang=lang).env))
-            for lang in {self.env.lang or "en_US", "en_US", "zh_CN"}
+            for lang in {"en_US", "zh_CN", self.env.lang} & installed
         ]
         for journal in journals:
             names = {

@@ -191,7 +191,12 @@ class FeeSubscription(models.Model):
         for subscription in self:
             subscription.invoice_count = counts.get(subscription, 0)
 
-    @api.depends("partner_id")
+    @api.depends(
+        "partner_id.area_id",
+        "partner_id.acquirer_id",
+        "partner_id.agent_id",
+        "partner_id.collector_id",
+    )
     def _compute_from_partner(self):
         for subscription in self:
             partner = subscription.partner_id
@@ -218,7 +223,12 @@ class FeeSubscription(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             check_protected_fields(self.browse(), vals, PROTECTED_FIELDS)
-        return super().create(vals_list)
+        services = super().create(vals_list)
+        # A service may bring its subscriber under a rule (service number, acquirer).
+        services.partner_id.filtered(
+            lambda partner: not partner.collector_id
+        )._fee_assign_collectors()
+        return services
 
     def write(self, vals):
         check_protected_fields(self, vals, PROTECTED_FIELDS)

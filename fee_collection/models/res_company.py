@@ -168,7 +168,10 @@ class ResCompany(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_integer_range(self, vals_list)
-        return super().create(vals_list)
+        companies = super().create(vals_list)
+        for company in companies:
+            self.env["fee.receipt"]._get_sequence(company)
+        return companies
 
     def write(self, vals):
         check_integer_range(self, [vals])

@@ -325,13 +325,50 @@ class ResPartner(models.Model):
             check_protected_fields(self.browse(), vals, PROTECTED_FIELDS)
             if vals.get("id_number"):
                 vals["id_number"] = normalize_id_number(vals["id_number"])
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        partners.filtered(
+            lambda partner: partner.is_subscriber and not partner.collector_id
+        )._fee_assign_collectors()
+        return partners
+
+    def _fee_reassign(self, collector):
+        """These subscribers go to ``collector``, with their services (which follow their
+        subscriber) and their open orders."""
+        if not collector.active:
+            raise UserError(
+                self.env._(
+                    "%(user)s is archived: subscribers cannot go to them.",
+                    user=collector.name,
+                )
+            )
+        self.sudo().collector_id = collector
+        orders = (
+            self.env["fee.collection.order"]
+            .sudo()
+            .search([("partner_id", "in", self.ids), ("state", "=", "open")])
+        )
+        orders.filtered(
+            lambda order: order.collector_id != collector
+        ).collector_id = collector
+
+    def _fee_assign_collectors(self):
+        """Give these subscribers the collector the assignment rules say (a system step
+        of registering a subscriber or its service)."""
+        if not self:
+            return
+        assigned = self.env["fee.collector.rule"].sudo()._assign(self)
+        for collector, partners in self.grouped(assigned.get).items():
+            if collector:
+                partners.sudo().collector_id = collector
 
     def write(self, vals):
         check_protected_fields(self, vals, PROTECTED_FIELDS)
         if vals.get("id_number"):
             vals["id_number"] = normalize_id_number(vals["id_number"])
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("dunning_exempt"):
+            self.env["fee.collection.order"]._cancel_exempt(self)
+        return result
 
     def _get_dunning_policy(self, company):
         self.ensure_one()
@@ -430,6 +467,14 @@ class ResPartner(models.Model):
                 if not level._suspends():
                     level_partners._fee_reconnect_arrears_services()
             self._fee_lower_invoice_levels(lowered, company)
+            settled = company_partners.browse(
+                partner.id
+                for partner in company_partners
+                if not figures.get(partner.id)
+                or figures[partner.id]["amount"] + figures[partner.id]["paused_amount"]
+                <= 0
+            )
+            self.env["fee.collection.order"]._close_paid(settled)
 
     @api.model
     def _fee_lower_invoice_levels(self, lowered, company):
@@ -599,9 +644,11 @@ class ResPartner(models.Model):
                     ],
                 }
             )
-        receipt.balance_after = self._fee_get_balance(partner, company)
-        receipt._number()
-        payment.memo = receipt.name
+            receipt.balance_after = self._fee_get_balance(partner, company)
+            # Numbered last (the sequence's row stays locked until the commit), before
+            # dunning reacts: orders closed by the payment name their receipt.
+            receipt._number()
+            payment.memo = receipt.name
         self.env["fee.anomaly"].sudo()._check_duplicate_receipts(receipt)
         return receipt.with_env(self.env)
 

@@ -56,9 +56,10 @@ class TestCollectionOrder(FeeCollectionCommon):
         self.assertEqual(figures["amount"], 0.0)
 
         # A new promise on a new order moves the date; a cancelled order changes nothing.
-        self._order(outcome="promise", promise_date="2024-01-25")
+        cancelled = self._order(outcome="promise", promise_date="2024-01-25")
         self.assertEqual(overdue.promise_date, D("2024-01-25"))
-        cancelled = self._order()
+        with self.assertRaisesRegex(UserError, "already has an open collection order"):
+            self._order()
         cancelled.action_cancel()
         with self.assertRaisesRegex(UserError, "is Cancelled"):
             cancelled.write({"outcome": "promise", "promise_date": "2024-01-30"})
@@ -80,7 +81,11 @@ class TestCollectionOrder(FeeCollectionCommon):
                 {"outcome": "promise", "promise_date": "2024-01-09"}
             )
         with self.assertRaisesRegex(ValidationError, "in the past"):
-            self._order(outcome="promise", promise_date="2024-01-09")
+            self._order(
+                partner_id=self.neighbour.id,
+                outcome="promise",
+                promise_date="2024-01-09",
+            )
         self.assertFalse(overdue.promise_date)
         order.with_user(self.user_collector).write(
             {"outcome": "promise", "promise_date": "2024-01-10"}
@@ -149,7 +154,9 @@ class TestCollectionOrder(FeeCollectionCommon):
     def test_attempts_are_the_collectors_own(self):
         Attempt = self.env["fee.collection.attempt"]
         own = self._order()
-        others = self._order(collector_id=self.user_collector_2.id)
+        others = self._order(
+            partner_id=self.neighbour.id, collector_id=self.user_collector_2.id
+        )
         theirs = Attempt.with_user(self.user_collector_2).create(
             {"order_id": others.id, "note": "No answer", "result": "no_answer"}
         )
