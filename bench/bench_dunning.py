@@ -49,83 +49,19 @@ OCA_LEVELS = [
 # ----------------------------------------------------------------------
 
 
-def table_columns(cr, table):
-    cr.execute(
-        "SELECT column_name FROM information_schema.columns"
-        " WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
-        [table],
-    )
-    return [name for (name,) in cr.fetchall()]
-
-
-def clone_rows(cr, table, template_id, overrides, where="TRUE"):
-    """Insert one copy of row ``template_id`` of ``table`` per row of ``bench_gen``
-    matching ``where``, with ``overrides`` (column: SQL expression over t and g)."""
-    columns = table_columns(cr, table)
-    unknown = set(overrides) - set(columns)
-    assert not unknown, f"{table} has no column {unknown}"
-    names = ", ".join(f'"{column}"' for column in columns)
-    values = ", ".join(overrides.get(column, f't."{column}"') for column in columns)
-    cr.execute(
-        f"INSERT INTO {table} ({names}) SELECT {values}"  # trusted table names
-        f" FROM {table} t CROSS JOIN bench_gen g WHERE t.id = %s AND {where}",
-        [template_id],
-    )
-    return cr.rowcount
-
-
 def generate(env, args):
     n, date = args.n, args.date
-    from odoo import Command
 
     cr = env.cr
     company = env.ref("base.main_company")
     if env["res.partner"].search_count([("name", "=like", "Bench Subscriber %")]):
         raise SystemExit("generate: this database already has bench subscribers")
     started = time.perf_counter()
-    product = env["product.product"].create(
-        {
-            "name": "Cable TV (bench)",
-            "type": "service",
-            "is_fee_item": True,
-            "lst_price": AMOUNT,
-            "taxes_id": [Command.clear()],
-        }
+    product, partner, subscription, invoice = harness.template_subscriber(
+        env, date, AMOUNT
     )
-    partner = env["res.partner"].create(
-        {
-            "name": "Bench template subscriber",
-            "is_subscriber": True,
-            "mobile": "13900000000",
-            "email": "bench.template@example.com",
-        }
-    )
-    # due after the benchmark's runs: the template itself is never overdue
-    invoice = env["account.move"].create(
-        {
-            "move_type": "out_invoice",
-            "partner_id": partner.id,
-            "invoice_date": date,
-            "invoice_date_due": date + datetime.timedelta(days=60),
-            "invoice_line_ids": [
-                Command.create(
-                    {"product_id": product.id, "quantity": 1, "price_unit": AMOUNT}
-                )
-            ],
-        }
-    )
-    invoice.action_post()
-    subscription = env["fee.subscription"].create(
-        {"partner_id": partner.id, "product_id": product.id, "service_number": "TPL"}
-    )
-    subscription.action_activate()
-    env.flush_all()
-    product_line = invoice.line_ids.filtered(
-        lambda line: line.display_type == "product"
-    )
-    term_line = invoice.line_ids.filtered(
-        lambda line: line.display_type == "payment_term"
-    )
+    product_line = harness.move_line(invoice, "product")
+    term_line = harness.move_line(invoice, "payment_term")
     assert len(invoice.line_ids) == 2 and product_line and term_line
 
     cr.execute(
@@ -146,70 +82,32 @@ def generate(env, args):
         """,
         {"n": n, "date": date, "days": MAX_DAYS, "every": SUBSCRIBED_EVERY},
     )
-    cr.execute(
-        """
-        UPDATE bench_gen SET invoice_date = due - 15,
-                             prefix = 'INV/' || extract(year FROM due - 15)::int || '/';
-        WITH numbered AS (
-            SELECT i, row_number() OVER (PARTITION BY prefix ORDER BY invoice_date, i) AS rn
-              FROM bench_gen
-        )
-        UPDATE bench_gen b
-           SET seq = n.rn + COALESCE((SELECT max(sequence_number) FROM account_move m
-                                       WHERE m.journal_id = %(journal)s
-                                         AND m.sequence_prefix = b.prefix), 0)
-          FROM numbered n WHERE n.i = b.i;
-        UPDATE bench_gen SET name = prefix || lpad(seq::text, 5, '0');
-        """,
-        {"journal": invoice.journal_id.id},
+    cr.execute("UPDATE bench_gen SET invoice_date = due - 15")
+    harness.number_moves(
+        cr,
+        invoice.journal_id.id,
+        "INV",
+        date="invoice_date",
+        prefix="prefix",
+        seq="seq",
+        name="name",
     )
-    now = "(now() AT TIME ZONE 'UTC')"
-    stamps = {"create_date": now, "write_date": now}
-    name = "'Bench Subscriber ' || g.num"
-    mobile = "'139' || lpad(g.i::text, 8, '0')"
-    email = "'subscriber' || g.num || '@example.com'"
     counts = {}
-    counts["partners"] = clone_rows(
+    counts["partners"] = harness.clone_rows(
         cr,
         "res_partner",
         partner.id,
         {
             "id": "g.partner_id",
-            "name": name,
-            "complete_name": name,
             "commercial_partner_id": "g.partner_id",
-            "mobile": mobile,
-            "phone_sanitized": mobile,
-            "email": email,
-            "email_normalized": email,
-            **stamps,
+            **harness.subscriber_overrides(),
         },
     )
-    invoice_partner = {
-        "partner_id": "g.partner_id",
-        "date": "g.invoice_date",
-        "invoice_date": "g.invoice_date",
-        **stamps,
-    }
-    counts["invoices"] = clone_rows(
-        cr,
-        "account_move",
-        invoice.id,
-        {
-            "id": "g.move_id",
-            "name": "g.name",
-            "sequence_prefix": "g.prefix",
-            "sequence_number": "g.seq",
-            "payment_reference": "g.name",
-            "commercial_partner_id": "g.partner_id",
-            "partner_shipping_id": "g.partner_id",
-            "invoice_partner_display_name": name,
-            "invoice_date_due": "g.due",
-            **invoice_partner,
-        },
+    counts["invoices"] = harness.clone_rows(
+        cr, "account_move", invoice.id, harness.invoice_overrides()
     )
-    line = {"move_id": "g.move_id", "move_name": "g.name", **invoice_partner}
-    counts["subscriptions"] = clone_rows(
+    line = harness.invoice_line_overrides()
+    counts["subscriptions"] = harness.clone_rows(
         cr,
         "fee_subscription",
         subscription.id,
@@ -217,17 +115,17 @@ def generate(env, args):
             "id": "g.subscription_id",
             "partner_id": "g.partner_id",
             "service_number": "'BENCH-' || g.num",
-            **stamps,
+            **harness.STAMPS,
         },
         where="g.subscription_id IS NOT NULL",
     )
-    clone_rows(
+    harness.clone_rows(
         cr,
         "account_move_line",
         product_line.id,
         {"id": "g.product_line_id", "subscription_id": "g.subscription_id", **line},
     )
-    counts["receivable_lines"] = clone_rows(
+    counts["receivable_lines"] = harness.clone_rows(
         cr,
         "account_move_line",
         term_line.id,

@@ -13,10 +13,14 @@ operation to ``Measurement`` and checks what it did; this module does the rest.
   it has run, with the time spent in it (``sql_s``). The ``COMMIT`` and ``ROLLBACK`` of a
   cursor are not statements it executes and are not counted, nor is a statement that
   fails. Each process runs Odoo in its main thread, where the hook is installed.
-- **Profiles.** With a path prefix, a phase runs under cProfile
-  (``PREFIX-PHASE.pstats``, ``-cumulative.txt``, ``-tottime.txt``) and its statements
-  are grouped by shape, literals and lists of values folded
-  (``PREFIX-PHASE-statements.txt``, the most time first).
+- **Requests.** Short operations (a payment at the counter) are measured one at a time
+  as a server runs requests, each on a new cursor with a new environment, up to its
+  commit (``Requests``): median and 95th percentile of time and queries.
+- **Profiles.** With a path prefix, a phase (or the requests of one operation) runs
+  under cProfile (``PREFIX-PHASE.pstats``, ``-cumulative.txt``, ``-tottime.txt``) and its
+  statements are grouped by shape, literals and lists of values folded, each with the
+  code that runs it (``PREFIX-PHASE-statements.txt``: the most time first, then the
+  queries by the add-on's line that leads to them).
 """
 
 import argparse
@@ -26,15 +30,20 @@ import dataclasses
 import datetime
 import io
 import json
+import math
 import multiprocessing
 import os
 import pstats
 import re
+import statistics
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+BENCH_DIR = Path(__file__).resolve().parent
 
 # ----------------------------------------------------------------------
 # Queries
@@ -43,7 +52,7 @@ from pathlib import Path
 
 class QueryCounter:
     """Statements executed by Odoo's cursors in this thread: count and time, and by shape
-    while ``shapes`` is a dict."""
+    (with the code that runs them) while ``shapes`` is a ``Shapes``."""
 
     def __init__(self):
         self.count = 0
@@ -58,9 +67,20 @@ class QueryCounter:
         self.seconds += delay
         if self.shapes is not None:
             text = query.decode() if isinstance(query, bytes) else str(query)
-            shape = self.shapes[statement_shape(text)]
-            shape[0] += 1
-            shape[1] += delay
+            self.shapes.add(statement_shape(text), delay, statement_source())
+
+
+class Shapes(defaultdict):
+    """Statements by shape: [count, seconds, Counter of their sources]."""
+
+    def __init__(self):
+        super().__init__(lambda: [0, 0.0, Counter()])
+
+    def add(self, shape, delay, source):
+        entry = self[shape]
+        entry[0] += 1
+        entry[1] += delay
+        entry[2][source] += 1
 
 
 def statement_shape(text):
@@ -69,6 +89,25 @@ def statement_shape(text):
     text = re.sub(r"(\(\?, \.\.\.\)\s*,\s*)+", "", text)
     text = re.sub(r"%s(?:\s*,\s*%s)+", "%s, ...", text)
     return re.sub(r"\s+", " ", text).strip()[:200]
+
+
+def statement_source():
+    """Where a statement comes from: the innermost line of the add-on's code (this
+    repository, outside bench/) and, beneath it, the innermost line of an Odoo module
+    (``addons/``) that runs it, as ``ADD-ON LINE > MODULE LINE``."""
+    ours = module = None
+    frame = sys._getframe(2)
+    while frame is not None and ours is None:
+        path = frame.f_code.co_filename
+        if path.startswith(str(REPOSITORY)) and not path.startswith(str(BENCH_DIR)):
+            parts = Path(path).relative_to(REPOSITORY).parts
+            if parts[:2] == (".run", "bench-addon"):  # an add-on exported by lib.sh
+                parts = parts[3:]
+            ours = f"{Path(*parts)}:{frame.f_lineno} {frame.f_code.co_name}"
+        elif module is None and "/addons/" in path:
+            module = f"{path.rsplit('/addons/', 1)[1]}:{frame.f_lineno} {frame.f_code.co_name}"
+        frame = frame.f_back
+    return f"{ours or '(no add-on line)'}{f' > {module}' if module else ''}"
 
 
 QUERIES = QueryCounter()
@@ -145,7 +184,7 @@ def measure(env, func, profile=None, statements=None):
     env.invalidate_all()
     statements = statements or profile
     profiler = cProfile.Profile() if profile else None
-    QUERIES.shapes = defaultdict(lambda: [0, 0.0]) if statements else None
+    QUERIES.shapes = Shapes() if statements else None
     _elsewhere = Figures()
     start = Figures.now()
     if profiler:
@@ -164,15 +203,34 @@ def measure(env, func, profile=None, statements=None):
     return figures, result
 
 
-def write_statements(shapes, prefix, limit=60):
-    ranked = sorted(shapes.items(), key=lambda item: -item[1][1])[:limit]
-    Path(f"{prefix}-statements.txt").write_text(
-        "   count  total s  avg ms  statement\n"
-        + "".join(
-            f"{count:8d} {total:8.2f} {1000 * total / count:7.3f}  {shape}\n"
-            for shape, (count, total) in ranked
-        )
+def write_statements(shapes, prefix, limit=60, per=1):
+    """The statements by shape, the most time first, then the most frequent first, each
+    with its three commonest sources; then the queries by the add-on's line they come
+    from. Counts are per ``per`` runs (the requests of an operation: per request)."""
+    total_count = sum(count for count, _total, _sources in shapes.values())
+    lines = [f"{total_count / per:.1f} statements per run ({per} run(s))\n"]
+    for title, key in (("most time", 1), ("most frequent", 0)):
+        lines.append(f"\n   count  total s  avg ms  statement ({title} first)\n")
+        ranked = sorted(shapes.items(), key=lambda item, key=key: -item[1][key])
+        for shape, (count, total, sources) in ranked[:limit]:
+            lines.append(
+                f"{count / per:8.1f} {total:8.2f} {1000 * total / count:7.3f}  {shape}\n"
+            )
+            lines.extend(
+                f"{'':27}{times / per:6.1f} x {source}\n"
+                for source, times in sources.most_common(3)
+            )
+    by_line = Counter()
+    for _count, _total, sources in shapes.values():
+        for source, times in sources.items():
+            ours = source.split(" > ")[0]
+            by_line[source if ours == "(no add-on line)" else ours] += times
+    lines.append("\n   count  add-on line (all statements it leads to)\n")
+    lines.extend(
+        f"{times / per:8.1f}  {source}\n"
+        for source, times in by_line.most_common(limit)
     )
+    Path(f"{prefix}-statements.txt").write_text("".join(lines))
 
 
 def write_profile(profiler, prefix, limit=60):
@@ -225,6 +283,111 @@ class Measurement:
             "problems": [],
             **fields,
         }
+
+
+class Requests:
+    """Short operations measured one at a time, as a server runs requests: each in a new
+    transaction, on a new cursor with a new environment (an empty record cache; the
+    registry and its caches warm, as in a server that has served a while), up to its
+    commit. Their figures are kept per operation; ``step`` splits one into its parts.
+    With ``profile`` or ``statements`` (path prefixes), the requests of an operation are
+    profiled together into ``PREFIX-OPERATION*`` (see ``measure``)."""
+
+    def __init__(self, registry, profile=None, statements=None):
+        self.registry = registry
+        self.profile = profile
+        self.statements = statements or profile
+        self.samples = defaultdict(list)  # operation: [(Figures, {step: Figures})]
+        self.profilers = defaultdict(cProfile.Profile)
+        self.shapes = defaultdict(Shapes)
+        self._steps = self._mark = None
+
+    def __call__(self, name, uid, context, func, *, keep=True):
+        """``func(env)`` as a request of user ``uid`` with ``context``, committed; its
+        result must not hold records (their cursor is closed). Its figures are kept
+        under ``name`` unless ``keep`` is false (a warm-up)."""
+        import odoo
+
+        profiler = self.profilers[name] if self.profile and keep else None
+        QUERIES.shapes = self.shapes[name] if self.statements and keep else None
+        self._steps = {}
+        start = self._mark = Figures.now()
+        if profiler:
+            profiler.enable()
+        try:
+            with self.registry.cursor() as cr:
+                env = odoo.api.Environment(cr, uid, context)
+                result = func(env)
+                env.flush_all()
+                cr.commit()
+        finally:
+            if profiler:
+                profiler.disable()
+            QUERIES.shapes = None
+        self.step("commit")
+        if keep:
+            self.samples[name].append((Figures.since(start), self._steps))
+        return result
+
+    def step(self, label):
+        """End part ``label`` of the current request (the rest is ``commit``)."""
+        now = Figures.now()
+        self._steps[label] = now - self._mark
+        self._mark = now
+
+    def summary(self, name):
+        """Median, 95th percentile and maximum of the figures of ``name``'s requests,
+        and the median of each step."""
+        samples = self.samples[name]
+        totals = [figures for figures, _steps in samples]
+        result = {"count": len(samples), **distribution(totals)}
+        result["steps"] = {
+            label: distribution([steps[label] for _figures, steps in samples])
+            for label in samples[0][1]
+        }
+        return result
+
+    def result(self, system, n, **fields):
+        """The run's result: each operation's ``summary``."""
+        return {
+            "system": system,
+            "n": n,
+            "requests": {name: self.summary(name) for name in self.samples},
+            "load_average": os.getloadavg(),
+            "problems": [],
+            **fields,
+        }
+
+    def write_profiles(self):
+        for name, profiler in self.profilers.items():
+            write_profile(profiler, f"{self.profile}-{name}")
+        if self.statements:
+            for name, shapes in self.shapes.items():
+                write_statements(
+                    shapes, f"{self.statements}-{name}", per=len(self.samples[name])
+                )
+
+
+def percentile(values, share):
+    """The nearest-rank percentile: the smallest value that ``share`` of them reach."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+def distribution(figures):
+    """Median, 95th percentile and maximum of each figure of a list of ``Figures``."""
+    columns = {
+        field.name: [getattr(item, field.name) for item in figures]
+        for field in dataclasses.fields(Figures)
+    }
+    return {
+        name: {
+            "median": statistics.median(values),
+            "p95": percentile(values, 0.95),
+            "max": max(values),
+        }
+        for name, values in columns.items()
+    }
 
 
 def check(result, problems, label):
@@ -311,6 +474,174 @@ def analyze(env, *tables):
     env.cr.commit()
 
 
+# Records made in bulk are copies of a template row made through the ORM: all its
+# columns, some replaced by SQL expressions over the template row (t) and a row (g) of a
+# temporary table that holds the ids and values of each copy.
+
+NOW = "(now() AT TIME ZONE 'UTC')"
+STAMPS = {"create_date": NOW, "write_date": NOW}
+
+
+def table_columns(cr, table):
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
+        [table],
+    )
+    return [name for (name,) in cr.fetchall()]
+
+
+def clone_rows(cr, table, template_id, overrides, *, where="TRUE", source="bench_gen"):
+    """Insert one copy of row ``template_id`` of ``table`` per row of ``source``
+    matching ``where``, with ``overrides`` (column: SQL expression over t and g)."""
+    columns = table_columns(cr, table)
+    unknown = set(overrides) - set(columns)
+    assert not unknown, f"{table} has no column {unknown}"
+    names = ", ".join(f'"{column}"' for column in columns)
+    values = ", ".join(overrides.get(column, f't."{column}"') for column in columns)
+    cr.execute(
+        f"INSERT INTO {table} ({names}) SELECT {values}"  # trusted names
+        f" FROM {table} t CROSS JOIN {source} g WHERE t.id = %s AND {where}",
+        [template_id],
+    )
+    return cr.rowcount
+
+
+def template_subscriber(env, date, amount, invoices=1):
+    """Through the ORM, what bulk data copies: a fee item at ``amount`` (no tax), a
+    subscriber with an active service (TPL) and ``invoices`` posted invoices of one line
+    of it, due 60 days after ``date`` (never overdue in a benchmark). Returns (product,
+    partner, service, invoices)."""
+    from odoo import Command
+
+    product = env["product.product"].create(
+        {
+            "name": "Cable TV (bench)",
+            "type": "service",
+            "is_fee_item": True,
+            "lst_price": amount,
+            "taxes_id": [Command.clear()],
+        }
+    )
+    partner = env["res.partner"].create(
+        {
+            "name": "Bench template subscriber",
+            "is_subscriber": True,
+            "mobile": "13900000000",
+            "email": "bench.template@example.com",
+        }
+    )
+    service = env["fee.subscription"].create(
+        {"partner_id": partner.id, "product_id": product.id, "service_number": "TPL"}
+    )
+    service.action_activate()
+    moves = env["account.move"].create(
+        [
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": date,
+                "invoice_date_due": date + datetime.timedelta(days=60),
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": product.id, "quantity": 1, "price_unit": amount}
+                    )
+                ],
+            }
+            for _index in range(invoices)
+        ]
+    )
+    moves.action_post()
+    env.flush_all()
+    return product, partner, service, moves
+
+
+def move_line(move, display_type=None, account_type=None):
+    """The one line of ``move`` of that display type and account type."""
+    [line] = move.line_ids.filtered(
+        lambda line: (
+            (display_type is None or line.display_type == display_type)
+            and (account_type is None or line.account_type == account_type)
+        )
+    )
+    return line
+
+
+SUBSCRIBER_NAME = "'Bench Subscriber ' || g.num"
+
+
+def subscriber_overrides():
+    """The columns of a copied subscriber (res_partner) that tell it apart, from
+    bench_gen's num (its number as text) and i (as an integer)."""
+    mobile = "'139' || lpad(g.i::text, 8, '0')"
+    email = "'subscriber' || g.num || '@example.com'"
+    return {
+        "name": SUBSCRIBER_NAME,
+        "complete_name": SUBSCRIBER_NAME,
+        "mobile": mobile,
+        "phone_sanitized": mobile,
+        "email": email,
+        "email_normalized": email,
+        **STAMPS,
+    }
+
+
+INVOICE_PARTNER_DATES = {
+    "partner_id": "g.partner_id",
+    "date": "g.invoice_date",
+    "invoice_date": "g.invoice_date",
+    **STAMPS,
+}
+
+
+def invoice_overrides():
+    """The columns of a copied customer invoice (account_move), from bench_gen's
+    move_id, name, prefix, seq (see ``number_moves``), partner_id, num, invoice_date and
+    due; and those of its lines (``invoice_line_overrides``)."""
+    return {
+        "id": "g.move_id",
+        "name": "g.name",
+        "sequence_prefix": "g.prefix",
+        "sequence_number": "g.seq",
+        "payment_reference": "g.name",
+        "commercial_partner_id": "g.partner_id",
+        "partner_shipping_id": "g.partner_id",
+        "invoice_partner_display_name": SUBSCRIBER_NAME,
+        "invoice_date_due": "g.due",
+        **INVOICE_PARTNER_DATES,
+    }
+
+
+def invoice_line_overrides():
+    return {"move_id": "g.move_id", "move_name": "g.name", **INVOICE_PARTNER_DATES}
+
+
+def number_moves(cr, journal_id, code, *, date, prefix, seq, name, where="TRUE"):
+    """Name the copies of journal entries as Odoo numbers them: a yearly prefix
+    ``CODE/YYYY/`` by the year of column ``date`` of bench_gen, numbered in date order
+    after the journal's last number of that prefix. Fills bench_gen's columns ``prefix``,
+    ``seq`` and ``name`` on its rows matching ``where`` (row key ``i``)."""
+    cr.execute(
+        f"""
+        UPDATE bench_gen SET {prefix} = %(code)s || '/' || extract(year FROM {date})::int
+                                        || '/'
+         WHERE {where};
+        WITH numbered AS (
+            SELECT i, row_number() OVER (PARTITION BY {prefix} ORDER BY {date}, i) AS rn
+              FROM bench_gen WHERE {where}
+        )
+        UPDATE bench_gen b
+           SET {seq} = n.rn + COALESCE((SELECT max(sequence_number) FROM account_move m
+                                         WHERE m.journal_id = %(journal)s
+                                           AND m.sequence_prefix = b.{prefix}), 0)
+          FROM numbered n WHERE n.i = b.i;
+        UPDATE bench_gen SET {name} = {prefix} || lpad({seq}::text, 5, '0')
+         WHERE {where};
+        """,  # trusted column names
+        {"code": code, "journal": journal_id},
+    )
+
+
 # ----------------------------------------------------------------------
 # Command line and report
 # ----------------------------------------------------------------------
@@ -337,17 +668,28 @@ def main(doc, commands, report):
         result = commands[args.command][1](env, args)
     if result is not None:
         Path(args.out).write_text(json.dumps(result, indent=2))
-        phases = " + ".join(
-            f"{name} {phase['seconds']:.1f}s"
-            for name, phase in result["phases"].items()
+        print(describe(result), file=sys.stderr)
+
+
+def describe(result):
+    """One line on a run's result: its phases, or its requests."""
+    checks = "checks ok" if not result["problems"] else "CHECKS FAILED"
+    if "requests" in result:
+        requests = "; ".join(
+            f"{name}: {request['count']} x, median {1000 * request['seconds']['median']:.0f}"
+            f" ms (p95 {1000 * request['seconds']['p95']:.0f}), median "
+            f"{request['queries']['median']:g} queries (p95 {request['queries']['p95']})"
+            for name, request in result["requests"].items()
         )
-        print(
-            f"{result['system']} N={result['n']}: {result['seconds']:.1f}s ({phases}), "
-            f"{result['queries']} queries ({per_unit(result, 'queries', '.2f')} "
-            f"per {result['unit']}, {result['units']} {result['unit']}s); "
-            f"{'checks ok' if not result['problems'] else 'CHECKS FAILED'}",
-            file=sys.stderr,
-        )
+        return f"{result['system']} N={result['n']}: {requests}; {checks}"
+    phases = " + ".join(
+        f"{name} {phase['seconds']:.1f}s" for name, phase in result["phases"].items()
+    )
+    return (
+        f"{result['system']} N={result['n']}: {result['seconds']:.1f}s ({phases}), "
+        f"{result['queries']} queries ({per_unit(result, 'queries', '.2f')} "
+        f"per {result['unit']}, {result['units']} {result['unit']}s); {checks}"
+    )
 
 
 def run_arguments(parser):

@@ -6,6 +6,9 @@
 # $RUN_DIR, $PYTHON, say, drop_db, odoo_cmd from scripts/setup.sh), results directory $OUT, the sizes
 # $SIZES (the script's arguments, else the default ones) and the date $DATE (BENCH_DATE, else
 # today); the databases named to `created` are dropped when the script ends unless BENCH_KEEP=1.
+# The add-on measured is the working tree's, or with BENCH_ADDON_REV=REV (a commit, e.g. HEAD) the
+# add-on as committed there, exported into .run/ (so that edits in progress do not change a run);
+# $ADDON_VERSION says which, for the results.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../scripts/setup.sh
@@ -19,10 +22,36 @@ bench_setup() {
     shift 4
     [ $# = 0 ] || SIZES=("$@")
     DATE=${BENCH_DATE:-$(date +%F)}
+    addon_version
     mkdir -p "$OUT"
     rm -f "$OUT"/*.json
     trap drop_created EXIT
     say "Machine: $(machine); load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+    say "Measuring $ADDON_VERSION"
+}
+
+# addon_version: with BENCH_ADDON_REV, $ODOO_CONF's addons path takes the add-on committed there
+addon_version() {
+    local head rev dir
+    head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    if [ -z "${BENCH_ADDON_REV:-}" ]; then
+        ADDON_VERSION="fee_collection of the working tree (HEAD $head"
+        if [ -z "$(git -C "$ROOT" status --porcelain -- fee_collection 2>/dev/null)" ]; then
+            ADDON_VERSION+=")"
+        else
+            ADDON_VERSION+=" with uncommitted changes)"
+        fi
+        return
+    fi
+    rev=$(git -C "$ROOT" rev-parse --short "$BENCH_ADDON_REV^{commit}")
+    dir="$RUN_DIR/bench-addon/$rev"
+    if [ ! -d "$dir/fee_collection" ]; then
+        mkdir -p "$dir"
+        git -C "$ROOT" archive "$rev" fee_collection | tar -x -C "$dir"
+    fi
+    sed -i "/^addons_path = / s|,$ROOT\$|,$dir|" "$ODOO_CONF"
+    grep -q "^addons_path = .*,$dir\$" "$ODOO_CONF" || die "could not point $ODOO_CONF at $dir"
+    ADDON_VERSION="fee_collection at commit $rev"
 }
 
 # created DB...: drop these databases when the script ends (unless BENCH_KEEP=1)
@@ -79,7 +108,7 @@ results_table() {
     say "Results ($date; $(machine); Odoo $odoo)"
     shopt -s nullglob
     {
-        echo "Measured on $date: $(machine); Odoo $odoo."
+        echo "Measured on $date: $(machine); Odoo $odoo; $ADDON_VERSION."
         echo
         "$PYTHON" "$BENCH_DIR/$script" table "$OUT"/fee-*.json "$OUT"/oca-*.json
     } | tee "$OUT/table.md"

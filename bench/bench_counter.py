@@ -1,0 +1,924 @@
+"""Counter benchmark: a payment at fee_collection's counter against Odoo's payment wizard,
+and the backfill of paper receipts.
+
+Driven by ``bench_counter.sh`` (read its header first); each sub-command works on one
+database that has the add-on installed:
+
+    bench_counter.py -c CONF -d DB generate --n N --samples S --date D
+        N subscribers, each with an active service (BENCH-NNNNNN) and monthly invoices of
+        one 30.00 line: S of them (spread evenly) have 12 open invoices (the last 12
+        months); the others 5, the last one open and the 4 before paid, each by its own
+        payment in the cash journal, with its receipt. A cashier (bench_cashier). One
+        template of each record (invoice, payment, reconciliation, receipt) is made
+        through the ORM, the copies by SQL (all columns of the template row, ids, names,
+        numbers, dates and partners replaced), so that they are what Odoo would have
+        written.
+    bench_counter.py -c CONF -d DB payments --n N --payments P --date D --out JSON
+        P payments of different subscribers with 12 open invoices for each system, each a
+        request (new cursor and environment, committed) of the cashier, taken in turn:
+          counter  fee.counter.payment.create({"search_text": service number}) (look-up,
+                   open invoices, dues), then action_pay() (payment posted, reconciled,
+                   receipt numbered)
+          wizard   account.payment.register on the 12 invoices, cash journal, one
+                   payment (group_payment), _create_payments()
+          wizard-default  the same with the wizard's default for 12 invoices: one
+                   payment per invoice
+        after a few warm-up requests of each. --profile P / --statements P profile them.
+    bench_counter.py -c CONF -d DB backfill --rows R --date D --out JSON
+        A CSV of R paper receipts (paper_number, date, service_number, amount, method =
+        the cash journal's code, cashier) of R subscribers with one open invoice, imported
+        by the cashier: create + action_check() (phase "check"), action_post() (phase
+        "post"), then the same file again: create + action_check() + action_post()
+        (phase "again", which must post nothing).
+    bench_counter.py table JSON...
+        the tables (Markdown).
+
+Timing, query counting and profiles are the harness's (``harness.py``).
+"""
+
+import base64
+import csv
+import dataclasses
+import datetime
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import harness
+
+AMOUNT = 30.0
+MONTHS = 5  # invoices of a subscriber without a sample's arrears, the last one open
+SAMPLE_MONTHS = 12  # open invoices of a sampled subscriber
+CASHIER = "bench_cashier"
+WARM_UP = 3  # requests of each system before the measured ones
+SYSTEMS = {
+    "counter": "fee_collection counter",
+    "wizard": "Odoo wizard, one payment",
+    "wizard-default": "Odoo wizard, default (a payment per invoice)",
+}
+TARGET_QUERIES = 60
+
+# ----------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------
+
+
+def make_templates(env, date):
+    """Through the ORM, for one template subscriber: its service, an open invoice and a
+    paid one with its payment, reconciliation and receipt; and the cashier."""
+    from odoo import Command
+
+    company = env.company
+    cash = cash_journal(env)
+    _product, partner, subscription, invoices = harness.template_subscriber(
+        env, date, AMOUNT, invoices=2
+    )
+    cashier = env["res.users"].create(
+        {
+            "name": "Bench Cashier",
+            "login": CASHIER,
+            "password": CASHIER,
+            # the backfill posts a note as its user: Odoo wants an author's address
+            "email": f"{CASHIER}@example.com",
+            "company_id": company.id,
+            "company_ids": [Command.set(company.ids)],
+            "groups_id": [Command.link(env.ref("fee_collection.group_fee_cashier").id)],
+        }
+    )
+    open_invoice, paid_invoice = invoices
+    # The backfill's check reads the payment methods' labels in Chinese too, which Odoo
+    # refuses unless the language is active (as it is where the add-on is used).
+    env["res.lang"]._activate_lang("zh_CN")
+    receipt = partner._fee_collect(
+        AMOUNT, cash, channel="online", invoices=paid_invoice, user=cashier
+    )
+    env.flush_all()
+    assert paid_invoice.payment_state == "paid", paid_invoice.payment_state
+    assert open_invoice.payment_state == "not_paid", open_invoice.payment_state
+
+    payment = receipt.payment_id
+    [partial] = paid_invoice.line_ids.matched_credit_ids
+    return {
+        "partner": partner,
+        "subscription": subscription,
+        "open": open_invoice,
+        "paid": paid_invoice,
+        "product_line": harness.move_line(open_invoice, "product"),
+        "open_term": harness.move_line(open_invoice, "payment_term"),
+        "paid_term": harness.move_line(paid_invoice, "payment_term"),
+        "payment": payment,
+        "liquidity": harness.move_line(payment.move_id, account_type="asset_current"),
+        "payment_term": harness.move_line(
+            payment.move_id, account_type="asset_receivable"
+        ),
+        "partial": partial,
+        "full": partial.full_reconcile_id,
+        "receipt": receipt,
+        "sequence": env["fee.receipt"]._get_sequence(company),
+    }
+
+
+def generate(env, args):
+    n, samples, date = args.n, args.samples, args.date
+    cr = env.cr
+    if env["res.partner"].search_count([("name", "=like", "Bench Subscriber %")]):
+        raise SystemExit("generate: this database already has bench subscribers")
+    started = time.perf_counter()
+    t = make_templates(env, date)
+    step = max(n // samples, 1)
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_partner ON COMMIT DROP AS
+        SELECT s AS i, lpad(s::text, 6, '0') AS num,
+               nextval('res_partner_id_seq') AS partner_id,
+               nextval('fee_subscription_id_seq') AS subscription_id,
+               (mod(s, %(step)s) = 0 AND s / %(step)s <= %(samples)s) AS sample
+          FROM generate_series(1, %(n)s) s;
+        CREATE TEMP TABLE bench_gen ON COMMIT DROP AS
+        SELECT row_number() OVER (ORDER BY p.i, k) AS i, p.partner_id,
+               p.subscription_id, p.num, (NOT p.sample AND k > 1) AS paid,
+               (date_trunc('month', %(date)s::date)
+                - (k - 1) * interval '1 month')::date AS invoice_date
+          FROM bench_partner p,
+               generate_series(1, CASE WHEN p.sample THEN %(sample_months)s
+                                       ELSE %(months)s END) k;
+        ALTER TABLE bench_gen
+            ADD COLUMN due date, ADD COLUMN pay_date date,
+            ADD COLUMN move_id int, ADD COLUMN product_line_id int,
+            ADD COLUMN term_line_id int, ADD COLUMN pay_move_id int,
+            ADD COLUMN payment_id int, ADD COLUMN liquidity_id int,
+            ADD COLUMN pay_term_id int, ADD COLUMN partial_id int,
+            ADD COLUMN full_id int, ADD COLUMN receipt_id int,
+            ADD COLUMN receipt_line_id int, ADD COLUMN receipt_name varchar,
+            ADD COLUMN prefix varchar, ADD COLUMN seq int, ADD COLUMN name varchar,
+            ADD COLUMN pay_prefix varchar, ADD COLUMN pay_seq int,
+            ADD COLUMN pay_name varchar;
+        UPDATE bench_gen
+           SET due = invoice_date + 15, pay_date = invoice_date + 10,
+               move_id = nextval('account_move_id_seq'),
+               product_line_id = nextval('account_move_line_id_seq'),
+               term_line_id = nextval('account_move_line_id_seq');
+        UPDATE bench_gen
+           SET pay_move_id = nextval('account_move_id_seq'),
+               payment_id = nextval('account_payment_id_seq'),
+               liquidity_id = nextval('account_move_line_id_seq'),
+               pay_term_id = nextval('account_move_line_id_seq'),
+               partial_id = nextval('account_partial_reconcile_id_seq'),
+               full_id = nextval('account_full_reconcile_id_seq'),
+               receipt_id = nextval('fee_receipt_id_seq'),
+               receipt_line_id = nextval('fee_receipt_line_id_seq')
+         WHERE paid;
+        """,
+        {
+            "n": n,
+            "step": step,
+            "samples": samples,
+            "date": date,
+            "months": MONTHS,
+            "sample_months": SAMPLE_MONTHS,
+        },
+    )
+    # Invoices and payments numbered as Odoo does, after the templates' numbers.
+    for move, date_column, columns, where in (
+        (t["open"], "invoice_date", ("prefix", "seq", "name"), "TRUE"),
+        (
+            t["liquidity"].move_id,
+            "pay_date",
+            ("pay_prefix", "pay_seq", "pay_name"),
+            "paid",
+        ),
+    ):
+        prefix, seq, name = columns
+        harness.number_moves(
+            cr,
+            move.journal_id.id,
+            move.sequence_prefix.split("/")[0],
+            date=date_column,
+            prefix=prefix,
+            seq=seq,
+            name=name,
+            where=where,
+        )
+    # Receipts take the numbers after the template's, in date order.
+    cr.execute(
+        """
+        WITH numbered AS (
+            SELECT i, row_number() OVER (ORDER BY pay_date, i) AS rn
+              FROM bench_gen WHERE paid
+        )
+        UPDATE bench_gen b
+           SET receipt_name = 'SK/' || extract(year FROM b.pay_date)::int || '/'
+                              || lpad((n.rn + %(last)s)::text, 6, '0')
+          FROM numbered n WHERE n.i = b.i
+        """,
+        {"last": t["sequence"].number_next_actual - 1},
+    )
+    counts = clone_all(cr, t)
+    cr.execute(
+        "UPDATE ir_sequence SET number_next = number_next + %s WHERE id = %s",
+        [counts["receipts"], t["sequence"].id],
+    )
+    cr.execute("DROP TABLE bench_gen; DROP TABLE bench_partner")
+    env.invalidate_all()
+    harness.analyze(env)
+    seconds = time.perf_counter() - started
+    verify(env, counts)
+    print(f"generate: {counts} in {seconds:.1f}s")
+
+
+def clone_all(cr, t):
+    """The copies of the templates ``t``, by SQL, in the order their foreign keys need
+    (a payment gets its entry once both exist): returns how many of each."""
+    name = harness.SUBSCRIBER_NAME
+    partner = {"partner_id": "g.partner_id", **harness.STAMPS}
+    invoice = harness.invoice_overrides()
+    invoice_line = harness.invoice_line_overrides()
+    term = {"id": "g.term_line_id", "name": "g.name", "date_maturity": "g.due"}
+    reconciled = {
+        "full_reconcile_id": "g.full_id",
+        "matching_number": "g.full_id::text",
+    }
+    payment_line = {
+        "move_id": "g.pay_move_id",
+        "move_name": "g.pay_name",
+        "payment_id": "g.payment_id",
+        "date": "g.pay_date",
+        "date_maturity": "g.pay_date",
+        **partner,
+    }
+    subscriber = {"source": "bench_partner"}
+    unpaid = {"where": "NOT g.paid"}
+    paid = {"where": "g.paid"}
+    copies = [
+        (
+            "subscribers",
+            "res_partner",
+            t["partner"],
+            {
+                "id": "g.partner_id",
+                "commercial_partner_id": "g.partner_id",
+                **harness.subscriber_overrides(),
+            },
+            subscriber,
+        ),
+        (
+            "services",
+            "fee_subscription",
+            t["subscription"],
+            {
+                "id": "g.subscription_id",
+                "service_number": "'BENCH-' || g.num",
+                **partner,
+            },
+            subscriber,
+        ),
+        ("open_invoices", "account_move", t["open"], invoice, unpaid),
+        ("paid_invoices", "account_move", t["paid"], invoice, paid),
+        ("", "account_full_reconcile", t["full"], {"id": "g.full_id"}, paid),
+        (
+            "invoice_lines",
+            "account_move_line",
+            t["product_line"],
+            {
+                "id": "g.product_line_id",
+                "subscription_id": "g.subscription_id",
+                "period_start": "g.invoice_date",
+                "period_end": "(g.invoice_date + interval '1 month')::date - 1",
+                **invoice_line,
+            },
+            {},
+        ),
+        (
+            "invoice_lines",
+            "account_move_line",
+            t["open_term"],
+            {**invoice_line, **term},
+            unpaid,
+        ),
+        (
+            "invoice_lines",
+            "account_move_line",
+            t["paid_term"],
+            {**invoice_line, **term, **reconciled},
+            paid,
+        ),
+        (
+            "payments",
+            "account_payment",
+            t["payment"],
+            {
+                "id": "g.payment_id",
+                "move_id": "NULL",
+                "name": "g.pay_name",
+                "date": "g.pay_date",
+                "memo": "g.receipt_name",
+                **partner,
+            },
+            paid,
+        ),
+        (
+            "",
+            "account_move",
+            t["payment"].move_id,
+            {
+                "id": "g.pay_move_id",
+                "name": "g.pay_name",
+                "sequence_prefix": "g.pay_prefix",
+                "sequence_number": "g.pay_seq",
+                "origin_payment_id": "g.payment_id",
+                "commercial_partner_id": "g.partner_id",
+                "invoice_partner_display_name": name,
+                "date": "g.pay_date",
+                "invoice_date_due": "g.pay_date",
+                **partner,
+            },
+            paid,
+        ),
+        (
+            "payment_lines",
+            "account_move_line",
+            t["liquidity"],
+            {"id": "g.liquidity_id", **payment_line},
+            paid,
+        ),
+        (
+            "payment_lines",
+            "account_move_line",
+            t["payment_term"],
+            {"id": "g.pay_term_id", **payment_line, **reconciled},
+            paid,
+        ),
+        (
+            "",
+            "account_partial_reconcile",
+            t["partial"],
+            {
+                "id": "g.partial_id",
+                "debit_move_id": "g.term_line_id",
+                "credit_move_id": "g.pay_term_id",
+                "full_reconcile_id": "g.full_id",
+                "max_date": "g.pay_date",
+                **harness.STAMPS,
+            },
+            paid,
+        ),
+        (
+            "receipts",
+            "fee_receipt",
+            t["receipt"],
+            {
+                "id": "g.receipt_id",
+                "name": "g.receipt_name",
+                "date": "g.pay_date",
+                "payment_id": "g.payment_id",
+                **partner,
+            },
+            paid,
+        ),
+        (
+            "",
+            "fee_receipt_line",
+            t["receipt"].line_ids,
+            {
+                "id": "g.receipt_line_id",
+                "receipt_id": "g.receipt_id",
+                "move_id": "g.move_id",
+            },
+            paid,
+        ),
+    ]
+    counts = {}
+    for label, table, template, overrides, options in copies:
+        copied = harness.clone_rows(cr, table, template.id, overrides, **options)
+        if label:
+            counts[label] = counts.get(label, 0) + copied
+        if table == "account_move" and template == t["payment"].move_id:
+            cr.execute(
+                "UPDATE account_payment p SET move_id = g.pay_move_id"
+                " FROM bench_gen g WHERE g.paid AND p.id = g.payment_id"
+            )
+    return counts
+
+
+def verify(env, counts):
+    """The copies read like what Odoo writes: through the ORM, the counter's look-up and
+    dues, reconciliation and balances."""
+    company = env.company
+    samples = sampled_subscribers(env)
+    assert samples, "no subscriber with 12 open invoices"
+    partner = env["res.partner"].browse(samples[0])
+    number = service_numbers(env, samples[:1])[partner.id]
+    counter = env["fee.counter.payment"].new({"search_text": number})
+    assert counter.partner_id._origin == partner, (counter.partner_id, partner)
+    assert len(counter.line_ids) == SAMPLE_MONTHS, counter.line_ids
+    assert counter.total_due == SAMPLE_MONTHS * AMOUNT, counter.total_due
+    assert counter.amount == SAMPLE_MONTHS * AMOUNT and not counter.credit
+    regular = env["res.partner"].browse(open_once(env, 1)[0][0])
+    invoices = env["account.move"].search(
+        [("partner_id", "=", regular.id), ("move_type", "=", "out_invoice")],
+        order="invoice_date",
+    )
+    assert invoices.mapped("payment_state") == ["paid"] * (MONTHS - 1) + ["not_paid"]
+    for invoice in invoices[:-1]:
+        payment = invoice._get_reconciled_payments()
+        assert len(payment) == 1 and payment.state == "in_process", payment
+        assert payment.reconciled_invoice_ids == invoice
+        assert env["fee.receipt"].search([("payment_id", "=", payment.id)]).name
+    balance = env["res.partner"]._fee_get_balance(regular, company)
+    assert balance == AMOUNT, balance
+    sequence = env["fee.receipt"]._get_sequence(company)
+    last = env["fee.receipt"].search([], order="id desc", limit=1)
+    assert int(last.name.rsplit("/", 1)[1]) < sequence.number_next_actual, last.name
+    counts["invoices"] = counts["open_invoices"] + counts["paid_invoices"]
+    counts["sampled"] = len(samples)
+
+
+def cash_journal(env):
+    journals = env.company._fee_get_payment_journals()
+    return journals.filtered(lambda journal: journal.fee_payment_method == "cash")[:1]
+
+
+def sampled_subscribers(env):
+    """The subscribers with 12 open invoices and nothing paid (not paid yet by a run)."""
+    env.cr.execute(
+        """
+        SELECT partner_id FROM account_move
+         WHERE move_type = 'out_invoice' AND state = 'posted'
+         GROUP BY partner_id
+        HAVING count(*) FILTER (WHERE payment_state = 'not_paid') = %s
+           AND count(*) = %s
+         ORDER BY partner_id
+        """,
+        [SAMPLE_MONTHS, SAMPLE_MONTHS],
+    )
+    return [partner_id for (partner_id,) in env.cr.fetchall()]
+
+
+def open_once(env, limit):
+    """Subscribers with one open invoice and no backfilled receipt: (partner id,
+    service number, amount due)."""
+    env.cr.execute(
+        """
+        SELECT m.partner_id, s.service_number, m.amount_residual
+          FROM account_move m
+          JOIN fee_subscription s ON s.partner_id = m.partner_id
+         WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+           AND m.payment_state = 'not_paid' AND s.service_number LIKE 'BENCH-%%'
+           AND NOT EXISTS (SELECT FROM account_move o
+                            WHERE o.partner_id = m.partner_id AND o.id != m.id
+                              AND o.move_type = 'out_invoice'
+                              AND o.payment_state = 'not_paid')
+           AND NOT EXISTS (SELECT FROM fee_receipt r
+                            WHERE r.partner_id = m.partner_id AND r.channel = 'import')
+         ORDER BY m.partner_id LIMIT %s
+        """,
+        [limit],
+    )
+    return env.cr.fetchall()
+
+
+def service_numbers(env, partner_ids):
+    env.cr.execute(
+        "SELECT partner_id, service_number FROM fee_subscription"
+        " WHERE partner_id = ANY(%s)",
+        [list(partner_ids)],
+    )
+    return dict(env.cr.fetchall())
+
+
+def data_counts(env):
+    """The size of the database the run measures on."""
+    cr = env.cr
+    counts = {}
+    for key, query in (
+        ("subscribers", "SELECT count(*) FROM res_partner WHERE is_subscriber"),
+        (
+            "invoices",
+            "SELECT count(*) FROM account_move WHERE move_type = 'out_invoice'",
+        ),
+        (
+            "invoice_lines",
+            "SELECT count(*) FROM account_move_line l JOIN account_move m"
+            " ON m.id = l.move_id WHERE m.move_type = 'out_invoice'",
+        ),
+        ("journal_items", "SELECT count(*) FROM account_move_line"),
+        ("payments", "SELECT count(*) FROM account_payment"),
+        ("receipts", "SELECT count(*) FROM fee_receipt"),
+    ):
+        cr.execute(query)
+        [(counts[key],)] = cr.fetchall()
+    return counts
+
+
+# ----------------------------------------------------------------------
+# Payments, one request each
+# ----------------------------------------------------------------------
+
+
+def payments(env, args):
+    company = env.company
+    cash = cash_journal(env)
+    cashier = env["res.users"].search([("login", "=", CASHIER)])
+    Session = env["fee.cash.session"].with_user(cashier)
+    if not Session.search_count([("user_id", "=", cashier.id), ("state", "=", "open")]):
+        Session.create({"opening_cash": 0.0})
+    context = {
+        **env["res.users"].with_user(cashier).context_get(),
+        "allowed_company_ids": company.ids,
+    }
+    systems = args.systems.split(",")
+    per_system = args.payments + WARM_UP
+    samples = sampled_subscribers(env)
+    if len(samples) < per_system * len(systems):
+        raise SystemExit(
+            f"payments: {len(samples)} subscribers with 12 open invoices left, "
+            f"{per_system * len(systems)} needed"
+        )
+    numbers = service_numbers(env, samples)
+    env.cr.execute(
+        """
+        SELECT partner_id, array_agg(id ORDER BY id) FROM account_move
+         WHERE partner_id = ANY(%s) AND move_type = 'out_invoice'
+         GROUP BY partner_id
+        """,
+        [samples],
+    )
+    invoices = dict(env.cr.fetchall())
+    counts = data_counts(env)
+    env.cr.commit()
+
+    requests = harness.Requests(env.registry, args.profile, args.statements)
+
+    def counter(partner_id):
+        def pay(request_env):
+            wizard = request_env["fee.counter.payment"].create(
+                {"search_text": numbers[partner_id]}
+            )
+            request_env.flush_all()  # the subscriber and the dues, as the form shows
+            requests.step("look-up and dues")
+            action = wizard.action_pay()
+            requests.step("pay")
+            return action["res_id"]
+
+        return pay
+
+    def wizard(partner_id, grouped):
+        def pay(request_env):
+            vals = {"journal_id": cash.id}
+            if grouped:
+                vals["group_payment"] = True
+            register = (
+                request_env["account.payment.register"]
+                .with_context(
+                    active_model="account.move", active_ids=invoices[partner_id]
+                )
+                .create(vals)
+            )
+            request_env.flush_all()
+            requests.step("wizard")
+            paid = register._create_payments()
+            requests.step("pay")
+            return paid.ids
+
+        return pay
+
+    operations = {
+        "counter": counter,
+        "wizard": lambda partner_id: wizard(partner_id, grouped=True),
+        "wizard-default": lambda partner_id: wizard(partner_id, grouped=False),
+    }
+    paid = {system: {} for system in systems}
+    queue = iter(samples)
+    # In turn, so that the systems share whatever the machine does meanwhile.
+    for index in range(per_system):
+        for system in systems:
+            partner_id = next(queue)
+            paid[system][partner_id] = requests(
+                system,
+                cashier.id,
+                context,
+                operations[system](partner_id),
+                keep=index >= WARM_UP,
+            )
+    requests.write_profiles()
+    env.invalidate_all()
+    result = requests.result(
+        "payments",
+        args.n,
+        kind="payments",
+        date=str(args.date),
+        data=counts,
+        payments=args.payments,
+        warm_up=WARM_UP,
+        context={key: str(value) for key, value in context.items()},
+    )
+    problems = check_payments(env, paid, invoices)
+    if {"counter", "wizard"} <= result["requests"].keys():
+        ours = result["requests"]["counter"]
+        theirs = result["requests"]["wizard"]
+        result["targets"] = {
+            "queries": ours["queries"]["median"] <= TARGET_QUERIES,
+            "time": ours["seconds"]["median"] <= theirs["seconds"]["median"],
+        }
+    harness.check(result, problems, f"N={result['n']}")
+    return result
+
+
+def check_payments(env, paid, invoices):
+    """Every invoice paid, by one receipt of 12 lines (counter) or the payments made
+    (wizard); the counter's receipts numbered without a gap."""
+    problems = []
+    for system, by_partner in paid.items():
+        for partner_id, result in by_partner.items():
+            moves = env["account.move"].browse(invoices[partner_id])
+            states = set(moves.mapped("payment_state"))
+            if states - {"paid", "in_payment"}:
+                problems.append(f"{system}: invoices of {partner_id} are {states}")
+            if system == "counter":
+                receipt = env["fee.receipt"].browse(result)
+                if (
+                    len(receipt.line_ids) != SAMPLE_MONTHS
+                    or receipt.amount != SAMPLE_MONTHS * AMOUNT
+                    or receipt.balance_after
+                ):
+                    problems.append(f"receipt {receipt.name} of {partner_id}")
+            elif len(result) != (1 if system == "wizard" else SAMPLE_MONTHS):
+                problems.append(f"{system}: {len(result)} payments for {partner_id}")
+    if "counter" in paid:
+        receipts = env["fee.receipt"].browse(paid["counter"].values()).sorted("id")
+        numbers = [int(name.rsplit("/", 1)[1]) for name in receipts.mapped("name")]
+        if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+            problems.append(f"receipt numbers with gaps: {numbers[0]}..{numbers[-1]}")
+    return problems
+
+
+# ----------------------------------------------------------------------
+# Backfill of paper receipts
+# ----------------------------------------------------------------------
+
+
+def backfill(env, args):
+    rows, date = args.rows, args.date
+    if args.after:
+        smaller = json.loads(Path(args.after).read_text())
+        ratio = rows / smaller["rows"]
+        estimate = smaller["phases"]["post"]["seconds"] * ratio
+        if estimate > args.max_seconds:
+            print(
+                f"backfill: {rows} rows would post in about {estimate:.0f} s (from "
+                f"{smaller['rows']} rows), above {args.max_seconds} s: extrapolated",
+                file=sys.stderr,
+            )
+            return extrapolated_backfill(smaller, rows, ratio)
+    cash = cash_journal(env)
+    cashier = env["res.users"].search([("login", "=", CASHIER)])
+    subscribers = open_once(env, rows)
+    if len(subscribers) < rows:
+        raise SystemExit(
+            f"backfill: {len(subscribers)} subscribers left, {rows} needed"
+        )
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(
+        ["paper_number", "date", "service_number", "amount", "method", "cashier"]
+    )
+    for index, (partner_id, number, amount) in enumerate(subscribers, 1):
+        writer.writerow(
+            [
+                f"PB-{partner_id}",  # a subscriber is backfilled once
+                date - datetime.timedelta(days=1 + index % 7),
+                number,
+                f"{amount:.2f}",
+                cash.code,
+                CASHIER,
+            ]
+        )
+    data = base64.b64encode(text.getvalue().encode())
+    Import = env["fee.receipt.import"].with_user(cashier)
+    Receipt = env["fee.receipt"]
+    counts = data_counts(env)
+    measurement = harness.Measurement(env, args.profile, args.statements)
+
+    def check():
+        imported = Import.create({"file": data, "file_name": f"paper-{rows}.csv"})
+        imported.action_check()
+        return imported
+
+    first = measurement("check", check)
+    measurement("post", first.action_post)
+    receipts = Receipt.search_count([])
+
+    def again():
+        imported = check()
+        imported.action_post()
+        return imported
+
+    second = measurement("again", again)
+    new_receipts = Receipt.search_count([]) - receipts
+    partners = {partner_id for partner_id, _number, _amount in subscribers}
+    posted = Receipt.search(
+        [("paper_number", "in", [f"PB-{partner_id}" for partner_id in partners])]
+    )
+    result = measurement.result(
+        "backfill",
+        args.n,
+        "row",
+        rows,
+        kind="backfill",
+        date=str(date),
+        data=counts,
+        rows=rows,
+        first={"state": first.state, "posted": first.posted_count},
+        again={
+            "state": second.state,
+            "posted": second.posted_count,
+            "known": second.known_count,
+            "new_receipts": new_receipts,
+        },
+    )
+    problems = []
+    if first.state != "done" or first.posted_count != rows:
+        problems.append(f"first import {first.state}, {first.posted_count} posted")
+    if new_receipts or second.posted_count or second.known_count != rows:
+        problems.append(
+            f"second import posted {second.posted_count} ({new_receipts} new "
+            f"receipts), {second.known_count} known"
+        )
+    if len(posted) != rows or set(posted.partner_id.ids) != partners:
+        problems.append(f"{len(posted)} receipts of the file, expected {rows}")
+    unpaid = env["account.move"].search_count(
+        [
+            ("partner_id", "in", list(partners)),
+            ("move_type", "=", "out_invoice"),
+            ("payment_state", "not in", ("paid", "in_payment")),
+        ]
+    )
+    if unpaid:
+        problems.append(f"{unpaid} invoices of the file's subscribers still open")
+    harness.check(result, problems, f"{rows} rows")
+    return result
+
+
+# ----------------------------------------------------------------------
+# Command line and report
+# ----------------------------------------------------------------------
+
+
+def generate_arguments(parser):
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--samples", type=int, default=400)
+    parser.add_argument("--date", type=datetime.date.fromisoformat, required=True)
+
+
+def payments_arguments(parser):
+    harness.run_arguments(parser)
+    parser.add_argument("--payments", type=int, default=100)
+    parser.add_argument(
+        "--systems",
+        default=",".join(SYSTEMS),
+        help=f"comma-separated, of {', '.join(SYSTEMS)}",
+    )
+
+
+def extrapolated_backfill(smaller, rows, ratio):
+    """The result of a smaller backfill scaled linearly to ``rows`` (posting is one
+    payment after another), marked as such (``extrapolated``: what was measured)."""
+    phases = {
+        name: harness.Figures(**figures).scaled(ratio)
+        for name, figures in smaller["phases"].items()
+    }
+    total = sum(phases.values(), harness.Figures())
+    return {
+        **smaller,
+        **dataclasses.asdict(total),
+        "rows": rows,
+        "units": rows,
+        "phases": {name: dataclasses.asdict(f) for name, f in phases.items()},
+        "extrapolated": smaller["phases"],
+        "estimated_from": smaller["rows"],
+    }
+
+
+def backfill_arguments(parser):
+    harness.run_arguments(parser)
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument(
+        "--after",
+        help="the JSON of a smaller backfill: extrapolate from it if posting would "
+        "take more than --max-seconds",
+    )
+    parser.add_argument("--max-seconds", type=float, default=1200.0)
+
+
+def report(rows):
+    rows.sort(key=lambda row: (row["kind"], row["n"], row.get("rows", 0)))
+    for row in rows:
+        if row["kind"] == "payments":
+            payments_table(row)
+    backfills = [row for row in rows if row["kind"] == "backfill"]
+    if backfills:
+        backfill_table(backfills)
+
+
+def ms(value):
+    return f"{1000 * value:,.0f}"
+
+
+def payments_table(row):
+    data = row["data"]
+    print(
+        f"N={row['n']:,} subscribers: {data['invoices']:,} invoices "
+        f"({data['invoice_lines']:,} invoice lines), {data['journal_items']:,} journal "
+        f"items, {data['payments']:,} payments, {data['receipts']:,} receipts. "
+        f"{row['payments']} payments of 12 open invoices each per system (a subscriber "
+        f"each), after {row['warm_up']} warm-up ones; load average "
+        f"{row['load_average'][0]:.1f}; checks: {'; '.join(row['problems']) or 'ok'}."
+    )
+    print()
+    wizard = row["requests"].get("wizard")
+
+    def ratio(item):
+        if not wizard:
+            return "-"
+        return f"{item[1]['seconds']['median'] / wizard['seconds']['median']:.2f}"
+
+    def steps(item):
+        return ", ".join(
+            f"{label} {ms(step['seconds']['median'])} / {step['queries']['median']:g}"
+            for label, step in item[1]["steps"].items()
+        )
+
+    harness.print_table(
+        list(row["requests"].items()),
+        [
+            ("system", lambda item: SYSTEMS[item[0]]),
+            ("payments", lambda item: str(item[1]["count"])),
+            ("median ms", lambda item: ms(item[1]["seconds"]["median"])),
+            ("p95 ms", lambda item: ms(item[1]["seconds"]["p95"])),
+            ("median queries", lambda item: f"{item[1]['queries']['median']:g}"),
+            ("p95 queries", lambda item: str(item[1]["queries"]["p95"])),
+            ("median SQL ms", lambda item: ms(item[1]["sql_s"]["median"])),
+            ("time / wizard", ratio),
+            ("steps: median ms / queries", steps),
+        ],
+    )
+    targets = row.get("targets")
+    if targets:
+        print(
+            f"\n- at most {TARGET_QUERIES} queries (median): "
+            f"{'met' if targets['queries'] else 'NOT MET'}; no slower than the "
+            f"wizard's one payment (median): {'met' if targets['time'] else 'NOT MET'}"
+        )
+    print()
+
+
+def backfill_table(rows):
+    def phase(name):
+        return lambda row: f"{row['phases'][name]['seconds']:,.1f}"
+
+    def per_row(row):
+        return ", ".join(
+            f"{row['phases'][name]['queries'] / row['rows']:.1f}"
+            for name in ("check", "post", "again")
+        )
+
+    harness.print_table(
+        rows,
+        [
+            (
+                "rows",
+                lambda row: f"{row['rows']:,}" + ("*" if row["extrapolated"] else ""),
+            ),
+            ("check s", phase("check")),
+            ("post s", phase("post")),
+            (
+                "rows posted/s",
+                lambda row: f"{row['rows'] / row['phases']['post']['seconds']:,.1f}",
+            ),
+            ("again s (check + post)", phase("again")),
+            ("again: new receipts", lambda row: str(row["again"]["new_receipts"])),
+            ("queries/row: check, post, again", per_row),
+            ("load avg", lambda row: f"{row['load_average'][0]:.1f}"),
+            ("checks", lambda row: "; ".join(row["problems"]) or "ok"),
+        ],
+    )
+    for row in rows:
+        if row["extrapolated"]:
+            print(
+                f"\n* not run: {row['rows']:,} rows would have posted for longer than "
+                f"allowed; the figures of {row['estimated_from']:,} rows scaled linearly."
+            )
+
+
+if __name__ == "__main__":
+    harness.main(
+        __doc__,
+        {
+            "generate": (generate_arguments, generate),
+            "payments": (payments_arguments, payments),
+            "backfill": (backfill_arguments, backfill),
+        },
+        report,
+    )
