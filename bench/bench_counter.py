@@ -129,9 +129,9 @@ def generate(env, args):
     t = make_templates(env, date)
     step = max(n // samples, 1)
     cr.execute(
-        """
+        f"""
         CREATE TEMP TABLE bench_partner ON COMMIT DROP AS
-        SELECT s AS i, lpad(s::text, 6, '0') AS num,
+        SELECT s AS i, {harness.padded("s", 6)} AS num,
                nextval('res_partner_id_seq') AS partner_id,
                nextval('fee_subscription_id_seq') AS subscription_id,
                (mod(s, %(step)s) = 0 AND s / %(step)s <= %(samples)s) AS sample
@@ -203,14 +203,14 @@ def generate(env, args):
         )
     # Receipts take the numbers after the template's, in date order.
     cr.execute(
-        """
+        f"""
         WITH numbered AS (
             SELECT i, row_number() OVER (ORDER BY pay_date, i) AS rn
               FROM bench_gen WHERE paid
         )
         UPDATE bench_gen b
            SET receipt_name = 'SK/' || extract(year FROM b.pay_date)::int || '/'
-                              || lpad((n.rn + %(last)s)::text, 6, '0')
+                              || {harness.padded("n.rn + %(last)s", 6)}
           FROM numbered n WHERE n.i = b.i
         """,
         {"last": t["sequence"].number_next_actual - 1},

@@ -65,7 +65,7 @@ def generate(env, args):
     assert len(invoice.line_ids) == 2 and product_line and term_line
 
     cr.execute(
-        """
+        f"""
         CREATE TEMP TABLE bench_gen ON COMMIT DROP AS
         SELECT g AS i,
                nextval('res_partner_id_seq') AS partner_id,
@@ -75,7 +75,7 @@ def generate(env, args):
                CASE WHEN mod(g, %(every)s) = 0
                     THEN nextval('fee_subscription_id_seq') END AS subscription_id,
                %(date)s::date - (1 + mod(g * 37, %(days)s))::int AS due,
-               lpad(g::text, 6, '0') AS num,
+               {harness.padded("g", 6)} AS num,
                NULL::date AS invoice_date, NULL::varchar AS prefix,
                NULL::int AS seq, NULL::varchar AS name
           FROM generate_series(1, %(n)s) g

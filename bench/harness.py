@@ -573,7 +573,7 @@ SUBSCRIBER_NAME = "'Bench Subscriber ' || g.num"
 def subscriber_overrides():
     """The columns of a copied subscriber (res_partner) that tell it apart, from
     bench_gen's num (its number as text) and i (as an integer)."""
-    mobile = "'139' || lpad(g.i::text, 8, '0')"
+    mobile = f"'139' || {padded('g.i', 8)}"
     email = "'subscriber' || g.num || '@example.com'"
     return {
         "name": SUBSCRIBER_NAME,
@@ -616,6 +616,12 @@ def invoice_line_overrides():
     return {"move_id": "g.move_id", "move_name": "g.name", **INVOICE_PARTNER_DATES}
 
 
+def padded(number, width):
+    """SQL: the integer expression ``number`` as text, zero-padded to at least ``width``
+    digits (lpad alone cuts longer ones), as Odoo's sequences write numbers."""
+    return f"lpad(({number})::text, greatest({width}, length(({number})::text)), '0')"
+
+
 def number_moves(cr, journal_id, code, *, date, prefix, seq, name, where="TRUE"):
     """Name the copies of journal entries as Odoo numbers them: a yearly prefix
     ``CODE/YYYY/`` by the year of column ``date`` of bench_gen, numbered in date order
@@ -635,7 +641,7 @@ def number_moves(cr, journal_id, code, *, date, prefix, seq, name, where="TRUE")
                                          WHERE m.journal_id = %(journal)s
                                            AND m.sequence_prefix = b.{prefix}), 0)
           FROM numbered n WHERE n.i = b.i;
-        UPDATE bench_gen SET {name} = {prefix} || lpad({seq}::text, 5, '0')
+        UPDATE bench_gen SET {name} = {prefix} || {padded(seq, 5)}
          WHERE {where};
         """,  # trusted column names
         {"code": code, "journal": journal_id},
