@@ -16,3 +16,8 @@ class AccountJournal(models.Model):
         help="Offered at the fee collection counter and to collectors as this payment "
         "method; empty: not offered.",
     )
+    fee_collector_id = fields.Many2one(
+        "res.users",
+        string="Collector's Cash",
+        help="The cash a collector takes in the field, until handed over.",
+    )

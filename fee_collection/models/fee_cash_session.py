@@ -130,16 +130,18 @@ class FeeCashSession(models.Model):
         sessions = self.browse()
         for vals in vals_list:
             check_protected_fields(self.browse(), vals, WORKFLOW_FIELDS)
+            session_type = vals.get("session_type", "counter")
             company = self.env["res.company"].browse(
                 vals.get("company_id") or self.env.company.id
             )
             user = self.env["res.users"].browse(vals.get("user_id") or self.env.uid)
             if not self.env.su and user != self.env.user:
                 raise UserError(self.env._("A session is opened by its own cashier."))
-            if self.search_count(
+            if self.sudo().search_count(
                 [
                     ("user_id", "=", user.id),
                     ("company_id", "=", company.id),
+                    ("session_type", "=", session_type),
                     ("state", "=", "open"),
                 ],
                 limit=1,
@@ -157,11 +159,16 @@ class FeeCashSession(models.Model):
                 or "/"
             )
             session = super().create([vals])
-            # A line per payment method of the company, made with the session.
+            # A line per payment method the cashier or collector takes money in.
+            journals = (
+                company._fee_get_field_journals(user)
+                if session.session_type == "field"
+                else company._fee_get_payment_journals()
+            )
             self.env["fee.cash.session.line"].sudo().create(
                 [
                     {"session_id": session.id, "journal_id": journal.id}
-                    for journal in company._fee_get_payment_journals()
+                    for journal in journals
                 ]
             )
             sessions |= session
@@ -195,9 +202,12 @@ class FeeCashSession(models.Model):
         """An accountant validates the handover: any difference is posted to the journal's
         profit or loss account, and a difference above the company's threshold raises an
         alert."""
-        if not self.env.user.has_group(ACCOUNTANT):
+        if not self._may_validate():
             raise UserError(
-                self.env._("Only fee collection accountants validate cash sessions.")
+                self.env._(
+                    "Cash sessions are validated by fee collection accountants; a "
+                    "collector's round also by a cashier, other than the collector."
+                )
             )
         self.check_access("write")
         self._check_state("closed")
@@ -224,6 +234,15 @@ class FeeCashSession(models.Model):
         self.env["fee.anomaly"].sudo()._check_cash_differences(self)
         return True
 
+    def _may_validate(self):
+        user = self.env.user
+        if user.has_group(ACCOUNTANT):
+            return True
+        return user.has_group("fee_collection.group_fee_cashier") and all(
+            session.session_type == "field" and session.user_id != user
+            for session in self
+        )
+
     def action_print_handover(self):
         return self.env.ref(
             "fee_collection.action_report_fee_cash_session"
@@ -244,13 +263,27 @@ class FeeCashSession(models.Model):
 
     @api.model
     def _get_for_collection(self, channel, user, company, session=None):
-        """The session money taken at the counter goes into: ``session`` if given, else
-        the cashier's open one. Other channels need none (but may name one)."""
+        """The session money goes into: ``session`` if given; at the counter, the
+        cashier's open one; in the field, the collector's open round, opened on its first
+        receipt. Other channels need none (but may name one)."""
+        if not session and channel == "field":
+            session = self.sudo().search(
+                [
+                    ("user_id", "=", user.id),
+                    ("company_id", "=", company.id),
+                    ("session_type", "=", "field"),
+                    ("state", "=", "open"),
+                ],
+                limit=1,
+            ) or self.sudo().create(
+                {"user_id": user.id, "company_id": company.id, "session_type": "field"}
+            )
         if not session and channel == "counter":
             session = self.sudo().search(
                 [
                     ("user_id", "=", user.id),
                     ("company_id", "=", company.id),
+                    ("session_type", "=", "counter"),
                     ("state", "=", "open"),
                 ],
                 limit=1,

@@ -321,6 +321,22 @@ class FeeCollectionOrder(models.Model):
         self.sudo().state = "done"
         return True
 
+    def action_open_outcome(self):
+        """The outcome form for this order, the outcome clicked already chosen."""
+        self.ensure_one()
+        self._check_state("open")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Outcome of %(order)s", order=self.partner_id.name),
+            "res_model": "fee.collection.outcome",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_order_id": self.id,
+                "default_outcome": self.env.context.get("outcome") or "paid",
+            },
+        }
+
     def action_cancel(self):
         if not self.env.user.has_group(ACCOUNTANT):
             raise UserError(
@@ -615,6 +631,133 @@ class FeeCollectionOrder(models.Model):
         promised = invoices.filtered(lambda move: move in promises)
         for date, date_invoices in promised.grouped(promises.get).items():
             date_invoices.promise_date = date
+        orders.filtered(
+            lambda order: order.state == "open"
+        ).sudo().promise_state = "pending"
+
+    @api.model
+    def _cron_check_promises(self):
+        """Daily: a promise whose date has passed is kept when the subscriber paid what
+        was promised (or owes nothing overdue), and the order is done; otherwise it is
+        broken, dunning resumes on the invoices it held back, and the collector gets an
+        activity."""
+        today = fields.Date.context_today(self)
+        orders = self.sudo().search(
+            [
+                ("state", "=", "open"),
+                ("promise_state", "=", "pending"),
+                ("promise_date", "<", today),
+            ]
+        )
+        Partner = self.env["res.partner"]
+        kept = broken = orders.browse()
+        for company, company_orders in orders.grouped("company_id").items():
+            figures = Partner._get_overdue_data(
+                today, company, company_orders.partner_id.commercial_partner_id.ids
+            )
+            for order in company_orders:
+                data = figures.get(order.partner_id.commercial_partner_id.id, {})
+                owed = data.get("amount", 0.0) + data.get("paused_amount", 0.0)
+                promised = order.promise_amount or order.amount_due
+                if company.currency_id.compare_amounts(
+                    order.amount_due - owed, promised
+                ) >= 0 or company.currency_id.is_zero(owed):
+                    kept |= order
+                else:
+                    broken |= order
+        kept.write({"promise_state": "kept", "state": "done"})
+        broken._break_promises()
+        return kept, broken
+
+    def _break_promises(self):
+        if not self:
+            return
+        self.write({"promise_state": "broken"})
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "commercial_partner_id",
+                        "in",
+                        self.partner_id.commercial_partner_id.ids,
+                    ),
+                    ("promise_date", "!=", False),
+                    ("state", "=", "posted"),
+                ]
+            )
+        )
+        invoices.promise_date = False
+        for order in self:
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._(
+                    "Promise broken: %(partner)s did not pay by %(date)s",
+                    partner=order.partner_id.display_name,
+                    date=format_date(self.env, order.promise_date),
+                ),
+                user_id=(order.collector_id or self.env.user).id,
+            )
+
+    def _report_dispute(self, note):
+        """The subscriber disputes the bill (争议欠费): the overdue invoices are put in
+        dispute, which pauses their dunning, and the accountants get an activity to
+        investigate. A system step of the collector's report."""
+        self.ensure_one()
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .search(self._get_promised_invoices_domain(fields.Date.context_today(self)))
+        )
+        invoices.action_dispute()
+        if note:
+            invoices.dispute_note = note
+        users = self.env.ref(ACCOUNTANT).users.filtered(
+            lambda user: not user.share and self.company_id in user.company_ids
+        )
+        accountants = users - self.env.ref(MANAGER).users
+        for accountant in accountants or users:
+            self.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._(
+                    "Investigate the dispute of %(partner)s",
+                    partner=self.partner_id.name,
+                ),
+                note=note,
+                user_id=accountant.id,
+            )
+
+    def _escalate_unreachable(self):
+        """A phone order whose subscriber could not be reached the company's number of
+        times (3 by default) becomes a visit: the order is closed, a visit order issued."""
+        for order in self.filtered(
+            lambda order: order.state == "open" and order.order_type == "phone"
+        ):
+            missed = order.attempt_ids.filtered(
+                lambda attempt: attempt.result in MISSED_RESULTS
+            )
+            limit = order.company_id.fee_unreachable_attempts
+            if limit and len(missed) >= limit:
+                order.sudo()._escalate_to("visit")
+
+    def _escalate_to(self, order_type):
+        self.ensure_one()
+        self._close_escalated()
+        return self.with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+        ).create(
+            {
+                "partner_id": self.partner_id.id,
+                "company_id": self.company_id.id,
+                "collector_id": self.collector_id.id,
+                "order_type": order_type,
+                "level_id": self.level_id.id,
+                "amount_due": self.amount_due,
+                "days_overdue": self.days_overdue,
+                "priority": self.priority,
+            }
+        )
 
     def _apply_arrears_reason(self):
         """Copy the order's arrears reason to the subscriber's file."""
@@ -650,6 +793,15 @@ class FeeCollectionAttempt(models.Model):
         default="reached",
     )
     note = fields.Text()
+    location = fields.Char()
+    outcome = fields.Selection(
+        selection=lambda self: (
+            self.env["fee.collection.order"]
+            ._fields["outcome"]
+            ._description_selection(self.env)
+        ),
+        readonly=True,
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -660,6 +812,7 @@ class FeeCollectionAttempt(models.Model):
         attempts = super().create(vals_list)
         if not self.env.su:
             attempts.order_id._check_state("open")
+        attempts.order_id._escalate_unreachable()
         return attempts
 
     def write(self, vals):

@@ -56,7 +56,7 @@ class FeeCollectorRule(models.Model):
         help="Who works the subscribers this rule matches (when no acquirer applies).",
     )
 
-    @api.constrains("collector_id", "use_acquirer", "number_from", "number_to")
+    @api.constrains("name", "collector_id", "use_acquirer", "number_from", "number_to")
     def _check_rule(self):
         for rule in self:
             if not rule.collector_id and not rule.use_acquirer:

@@ -46,6 +46,12 @@ class ResCompany(models.Model):
         "ahead; only a fee collection manager can grant a longer delay.",
     )
 
+    fee_unreachable_attempts = fields.Integer(
+        string="Visit After Missed Calls",
+        default=3,
+        help="A phone order whose subscriber was not reached this many times becomes a "
+        "visit order (0: never).",
+    )
     fee_duplicate_window_minutes = fields.Integer(
         string="Duplicate Payment Window (Minutes)",
         default=10,
@@ -70,12 +76,42 @@ class ResCompany(models.Model):
             journals = self._fee_search_payment_journals()
         return journals
 
+    def _fee_get_field_journals(self, user):
+        """What a collector takes money in, in the field: their own cash journal (made
+        on first use, so that the cash they hold shows until they hand it over) and the
+        company's e-wallets."""
+        self.ensure_one()
+        Journal = self.env["account.journal"].sudo().with_company(self)
+        cash = Journal.search(
+            [
+                *Journal._check_company_domain(self),
+                ("fee_collector_id", "=", user.id),
+            ],
+            limit=1,
+        )
+        if not cash and self.chart_template:
+            cash = Journal.create(
+                {
+                    "name": self.env._("Cash of %(user)s", user=user.name),
+                    "code": f"FC{user.id}"[:5],
+                    "type": "cash",
+                    "fee_payment_method": "cash",
+                    "fee_collector_id": user.id,
+                    "company_id": self.id,
+                }
+            )
+        ewallets = self._fee_get_payment_journals().filtered(
+            lambda journal: journal.fee_payment_method == "ewallet"
+        )
+        return cash | ewallets
+
     def _fee_search_payment_journals(self):
         Journal = self.env["account.journal"].sudo().with_company(self)
         return Journal.search(
             [
                 *Journal._check_company_domain(self),
                 ("fee_payment_method", "!=", False),
+                ("fee_collector_id", "=", False),
             ]
         ).sorted(
             lambda journal: (
@@ -123,6 +159,7 @@ class ResCompany(models.Model):
         "fee_promise_max_days",
         "fee_duplicate_window_minutes",
         "fee_cash_difference_threshold",
+        "fee_unreachable_attempts",
     )
     def _check_late_fee_rule(self):
         for company in self:
@@ -148,13 +185,15 @@ class ResCompany(models.Model):
                         max=MAX_GRACE_DAYS,
                     )
                 )
-            if company.fee_duplicate_window_minutes < 0 or (
-                company.fee_cash_difference_threshold < 0
+            if (
+                company.fee_duplicate_window_minutes < 0
+                or company.fee_cash_difference_threshold < 0
+                or company.fee_unreachable_attempts < 0
             ):
                 raise ValidationError(
                     self.env._(
-                        "The duplicate payment window and the cash difference alert "
-                        "cannot be negative."
+                        "The duplicate payment window, the cash difference alert and "
+                        "the missed calls before a visit cannot be negative."
                     )
                 )
             if not 1 <= company.fee_promise_max_days <= MAX_PROMISE_DAYS:

@@ -25,3 +25,14 @@ class ResConfigSettings(models.TransientModel):
     fee_promise_max_days = fields.Integer(
         related="company_id.fee_promise_max_days", readonly=False
     )
+    fee_unreachable_attempts = fields.Integer(
+        related="company_id.fee_unreachable_attempts", readonly=False
+    )
+    fee_duplicate_window_minutes = fields.Integer(
+        related="company_id.fee_duplicate_window_minutes", readonly=False
+    )
+    fee_cash_difference_threshold = fields.Monetary(
+        related="company_id.fee_cash_difference_threshold",
+        readonly=False,
+        currency_field="currency_id",
+    )

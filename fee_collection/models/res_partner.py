@@ -691,6 +691,14 @@ class ResPartner(models.Model):
                     company=partner.company_id.name,
                 )
             )
+        if channel == "field" and journal not in company._fee_get_field_journals(user):
+            raise UserError(
+                self.env._(
+                    "%(journal)s is not a payment method of %(user)s in the field.",
+                    journal=journal.display_name,
+                    user=user.name,
+                )
+            )
         if journal.company_id != company or journal.type not in ("cash", "bank"):
             raise UserError(
                 self.env._(

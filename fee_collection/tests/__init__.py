@@ -3,6 +3,7 @@ from . import (
     test_billing,
     test_cashier_tour,
     test_collection_order,
+    test_collector,
     test_counter,
     test_dunning,
     test_field_access,

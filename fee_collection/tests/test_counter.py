@@ -300,7 +300,9 @@ class TestCounter(FeeCollectionCommon):
         )
         self.assertEqual(wechat_line.counted_amount, 30.0, "taken as expected")
         self.assertEqual(session.difference, -5.0)
-        with self.assertRaisesRegex(UserError, "Only fee collection accountants"):
+        with self.assertRaisesRegex(
+            UserError, "validated by fee collection accountants"
+        ):
             session.action_validate()
         as_accountant = session.with_user(self.user_accountant)
         with self.assertRaisesRegex(UserError, "explain the difference"):

@@ -1,0 +1,360 @@
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import FeeCollectionCommon
+
+D = fields.Date.to_date
+
+
+@tagged("post_install", "-at_install")
+class TestCollector(FeeCollectionCommon):
+    """Who works a subscriber, the daily dispatch, and what collectors record."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy = cls.env["fee.dunning.policy"].create(
+            {
+                "name": "Collectors (test)",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "sequence": 1,
+                            "name": "Call",
+                            "days_overdue": 1,
+                            "order_type": "phone",
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 2,
+                            "name": "Visit",
+                            "days_overdue": 30,
+                            "order_type": "visit",
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.call, cls.visit = cls.policy.level_ids
+        cls.env.company.dunning_policy_id = cls.policy
+        cls.neighbour = cls._create_subscriber("Li Qiang", sequence="032")
+        cls.service = cls._create_subscription(
+            number="TV-0001", date_start="2024-01-01"
+        )
+        cls.reason = cls.env["fee.arrears.reason"].create(
+            {"name": "Unable (test)", "code": "unable_collector_test"}
+        )
+
+    def _dun(self, date):
+        with freeze_time(date):
+            self.env["fee.dunning.run"].create({"date": date}).action_execute()
+
+    def _open_order(self, partner=None):
+        return self.env["fee.collection.order"].search(
+            [
+                ("partner_id", "=", (partner or self.subscriber).id),
+                ("state", "=", "open"),
+            ]
+        )
+
+    def _record_outcome(self, order, user=None, **vals):
+        wizard = (
+            self.env["fee.collection.outcome"]
+            .with_user(user or self.user_collector)
+            .with_context(default_order_id=order.id)
+            .create(vals)
+        )
+        return wizard.action_confirm()
+
+    # ------------------------------------------------------------------
+    # Assignment
+    # ------------------------------------------------------------------
+
+    def test_rules_in_order_with_fallback_to_the_area(self):
+        Rule = self.env["fee.collector.rule"]
+        big = self._create_fee_user("big_clients", "group_fee_collector")
+        acquirer = self._create_fee_user("acquirer", "group_fee_collector")
+        business = self.env["res.partner.category"].create({"name": "Business"})
+        Rule.create(
+            [
+                {"sequence": 1, "name": "Acquirer", "use_acquirer": True},
+                {
+                    "sequence": 2,
+                    "name": "Business",
+                    "category_id": business.id,
+                    "collector_id": big.id,
+                },
+                {
+                    "sequence": 3,
+                    "name": "Broadband range",
+                    "number_from": "8000",
+                    "number_to": "8999",
+                    "collector_id": self.user_collector_2.id,
+                },
+            ]
+        )
+        by_acquirer = self._create_subscriber(
+            "Acquired",
+            sequence="040",
+            acquirer_id=acquirer.id,
+            category_id=business.ids,
+        )
+        by_tag = self._create_subscriber(
+            "Company", sequence="041", category_id=business.ids
+        )
+        plain = self._create_subscriber("Plain", sequence="042")
+        self.assertEqual(by_acquirer.collector_id, acquirer, "acquirer first")
+        self.assertEqual(by_tag.collector_id, big)
+        self.assertEqual(
+            plain.collector_id, self.user_collector, "the grid's collector"
+        )
+        in_range = self._create_subscriber("Range", sequence="043", area_id=False)
+        self.assertFalse(in_range.collector_id)
+        service = self._create_subscription(partner=in_range, number="8123")
+        self.assertEqual(in_range.collector_id, self.user_collector_2, "by its service")
+        self.assertEqual(service.collector_id, self.user_collector_2)
+        with self.assertRaisesRegex(ValidationError, "needs a collector"):
+            Rule.create({"name": "Nobody"})
+        with self.assertRaisesRegex(ValidationError, "both ends"):
+            Rule.create({"name": "Half", "number_from": "1", "collector_id": big.id})
+
+    def test_absent_collector_is_replaced(self):
+        self.env["fee.collector.absence"].create(
+            {
+                "collector_id": self.user_collector.id,
+                "substitute_id": self.user_collector_2.id,
+                "date_from": "2024-01-01",
+                "date_to": "2024-01-31",
+            }
+        )
+        self._invoice(date="2024-01-01")
+        self._dun("2024-01-05")
+        self.assertEqual(self._open_order().collector_id, self.user_collector_2)
+        with self.assertRaisesRegex(
+            ValidationError, "cannot substitute for themselves"
+        ):
+            self.env["fee.collector.absence"].create(
+                {
+                    "collector_id": self.user_collector.id,
+                    "substitute_id": self.user_collector.id,
+                    "date_from": "2024-02-01",
+                    "date_to": "2024-02-02",
+                }
+            )
+
+    def test_reassignment_moves_services_and_open_orders(self):
+        self._invoice(date="2024-01-01")
+        self._dun("2024-01-05")
+        order = self._open_order()
+        self.assertEqual(order.collector_id, self.user_collector)
+        wizard = Form(
+            self.env["fee.collector.reassign"]
+            .with_user(self.user_manager)
+            .with_context(active_model="res.partner", active_ids=self.subscriber.ids)
+        )
+        wizard.mode = "collector"
+        wizard.collector_id = self.user_collector_2
+        wizard = wizard.save()
+        wizard.action_preview()
+        self.assertEqual(wizard.line_ids.old_collector_id, self.user_collector)
+        wizard.action_confirm()
+        self.assertEqual(self.subscriber.collector_id, self.user_collector_2)
+        self.assertEqual(self.service.collector_id, self.user_collector_2)
+        self.assertEqual(order.collector_id, self.user_collector_2)
+        self.user_collector.action_archive()
+        with self.assertRaisesRegex(UserError, "is archived"):
+            self.subscriber._fee_reassign(self.user_collector)
+        with self.assertRaises(AccessError):
+            self.env["fee.collector.reassign"].with_user(self.user_accountant).create(
+                {"partner_ids": self.subscriber.ids}
+            )
+
+    # ------------------------------------------------------------------
+    # Dispatch
+    # ------------------------------------------------------------------
+
+    def test_dispatch_one_open_order_each_idempotent_and_escalating(self):
+        self._invoice(amount=100.0, date="2024-01-01")
+        self._invoice(amount=40.0, date="2024-01-01", partner=self.neighbour)
+        self._dun("2024-01-05")
+        Order = self.env["fee.collection.order"]
+        self.assertEqual(len(Order.search([("state", "=", "open")])), 2)
+        with freeze_time("2024-01-10"):
+            issued, updated = Order._dispatch()
+            self.assertFalse(issued, "running it again adds nothing")
+            self.assertEqual(len(updated), 2)
+        order = self._open_order()
+        self.assertEqual((order.amount_due, order.days_overdue), (100.0, 9))
+        self.assertEqual(order.priority, 900.0)
+        neighbour_order = self._open_order(self.neighbour)
+        self.assertGreater(order.priority, neighbour_order.priority)
+        self._dun("2024-02-01")
+        visit = self._open_order()
+        self.assertEqual(visit.order_type, "visit")
+        self.assertEqual(order.state, "cancel", "the calls gave way to a visit")
+        with self.assertRaisesRegex(UserError, "already has an open collection order"):
+            Order.create({"partner_id": self.subscriber.id})
+
+    def test_payment_by_any_channel_closes_the_order(self):
+        invoice = self._invoice(amount=100.0, date="2024-01-01")
+        self._dun("2024-01-05")
+        order = self._open_order()
+        with freeze_time("2024-01-06"):
+            self._register_payment(invoice, amount=40.0)
+            self.assertEqual(order.state, "open", "60.00 still overdue")
+            self._register_payment(invoice)
+        self.assertEqual((order.state, order.outcome), ("done", "paid"))
+        self.assertIn("nothing is overdue any more", order.message_ids[0].body)
+
+    def test_exemption_cancels_the_order(self):
+        self._invoice(date="2024-01-01")
+        self._dun("2024-01-05")
+        order = self._open_order()
+        self.subscriber.write({"dunning_exempt": True, "dunning_exempt_reason": "VIP"})
+        self.assertEqual(order.state, "cancel")
+
+    def test_three_missed_calls_make_a_visit(self):
+        self._invoice(date="2024-01-01")
+        self._dun("2024-01-05")
+        order = self._open_order()
+        with freeze_time("2024-01-06"):
+            for _call in range(2):
+                self._record_outcome(order, outcome="unreachable", note="No answer")
+            self.assertEqual(order.state, "open")
+            self._record_outcome(order, outcome="unreachable", note="No answer")
+        self.assertEqual(order.state, "cancel")
+        visit = self._open_order()
+        self.assertEqual(visit.order_type, "visit")
+        self.assertEqual(visit.collector_id, self.user_collector)
+
+    # ------------------------------------------------------------------
+    # Outcomes
+    # ------------------------------------------------------------------
+
+    def test_paid_on_the_spot_into_the_collectors_cash_then_handed_over(self):
+        invoice = self._invoice(amount=100.0, date="2024-01-01")
+        self._dun("2024-01-05")
+        order = self._open_order()
+        with freeze_time("2024-01-06"):
+            action = self._record_outcome(
+                order, outcome="paid", note="Paid at the door"
+            )
+        receipt = self.env["fee.receipt"].browse(action["res_id"])
+        self.assertEqual(
+            (receipt.channel, receipt.amount, receipt.user_id),
+            ("field", 100.0, self.user_collector),
+        )
+        self.assertEqual(receipt.journal_id.fee_collector_id, self.user_collector)
+        self.assertEqual(receipt.collection_order_id, order)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual((order.state, order.outcome), ("done", "paid"))
+        self.assertIn(receipt.name, order.message_ids[0].body)
+        session = receipt.cash_session_id
+        self.assertEqual(
+            (session.session_type, session.user_id), ("field", self.user_collector)
+        )
+        # The collector hands the cash to a cashier, who validates the round.
+        cash_line = session.line_ids.filtered(
+            lambda line: line.journal_id == receipt.journal_id
+        )
+        self.assertEqual(cash_line.expected_amount, 100.0)
+        cash_line.with_user(self.user_accountant).counted_amount = 100.0
+        session.with_user(self.user_accountant).action_close()
+        session.with_user(self.user_cashier).action_validate()
+        self.assertEqual(session.state, "validated")
+        with self.assertRaises(AccessError):
+            self.env["fee.receipt"].with_user(self.user_collector_2).browse(
+                receipt.id
+            ).read(["amount"])
+
+    def test_partial_payment_keeps_the_rest_dunned(self):
+        invoice = self._invoice(amount=100.0, date="2024-01-01")
+        self._dun("2024-01-05")
+        order = self._open_order()
+        with freeze_time("2024-01-06"):
+            self._record_outcome(order, outcome="partial", amount=30.0)
+        self.assertEqual((order.state, order.outcome), ("done", "partial"))
+        self.assertEqual(invoice.amount_residual, 70.0)
+
+    def test_promise_kept_and_broken(self):
+        self._invoice(amount=100.0, date="2024-01-01")
+        self._invoice(amount=50.0, date="2024-01-01", partner=self.neighbour)
+        self._dun("2024-01-05")
+        kept, broken = self._open_order(), self._open_order(self.neighbour)
+        broken.collector_id = self.user_collector
+        with freeze_time("2024-01-06"):
+            with self.assertRaisesRegex(UserError, "at most what is overdue"):
+                self._record_outcome(
+                    kept,
+                    outcome="promise",
+                    promise_date="2024-01-20",
+                    promise_amount=500.0,
+                )
+            self._record_outcome(kept, outcome="promise", promise_date="2024-01-20")
+            self._record_outcome(broken, outcome="promise", promise_date="2024-01-20")
+        self.assertEqual(kept.promise_state, "pending")
+        with freeze_time("2024-01-15"):
+            self.subscriber.with_user(self.user_cashier)
+            self.env["fee.cash.session"].with_user(self.user_cashier).create({})
+            self.subscriber.with_user(self.user_cashier)._fee_collect(
+                100.0, self.env.company._fee_get_payment_journals()[:1]
+            )
+        with freeze_time("2024-01-21"):
+            self.env["fee.collection.order"]._cron_check_promises()
+        self.assertEqual((kept.state, kept.outcome), ("done", "paid"))
+        self.assertEqual(broken.promise_state, "broken")
+        self.assertEqual(broken.state, "open")
+        self.assertEqual(broken.activity_ids.user_id, self.user_collector)
+        neighbours_invoice = self.env["account.move"].search(
+            [("partner_id", "=", self.neighbour.id)]
+        )
+        self.assertFalse(neighbours_invoice.promise_date, "dunning resumes")
+
+    def test_refusal_and_dispute(self):
+        self._invoice(amount=100.0, date="2024-01-01")
+        disputed = self._invoice(amount=50.0, date="2024-01-01", partner=self.neighbour)
+        self._dun("2024-01-05")
+        refused, dispute = self._open_order(), self._open_order(self.neighbour)
+        dispute.collector_id = self.user_collector
+        with freeze_time("2024-01-06"):
+            with self.assertRaisesRegex(UserError, "reason the subscriber refuses"):
+                self._record_outcome(refused, outcome="refused")
+            self._record_outcome(refused, outcome="refused", reason_id=self.reason.id)
+            self._record_outcome(
+                dispute, outcome="disputed", note="Box never installed"
+            )
+        self.assertEqual((refused.state, refused.outcome), ("done", "refused"))
+        self.assertEqual(self.subscriber.arrears_reason_id, self.reason)
+        self.assertEqual(disputed.dispute_state, "disputed")
+        self.assertEqual(disputed.dispute_note, "Box never installed")
+        self.assertIn(self.user_accountant, dispute.activity_ids.user_id)
+        attempts = (refused | dispute).attempt_ids
+        self.assertEqual(attempts.user_id, self.user_collector)
+        self.assertEqual(set(attempts.mapped("result")), {"reached"})
+        with self.assertRaisesRegex(UserError, "is Done"):
+            self._record_outcome(refused, outcome="unreachable")
+
+    def test_collector_acts_on_own_orders_only(self):
+        self._invoice(date="2024-01-01", partner=self.neighbour)
+        self._dun("2024-01-05")
+        order = self._open_order(self.neighbour)
+        self.neighbour._fee_reassign(self.user_collector_2)
+        with self.assertRaises(AccessError):
+            self._record_outcome(order, outcome="unreachable")
+        with self.assertRaises(AccessError):
+            order.with_user(self.user_collector).action_open_outcome()
+        mine = (
+            self.env["fee.collection.order"]
+            .with_user(self.user_collector_2)
+            .search([("state", "=", "open")])
+        )
+        self.assertEqual(mine, order)
+        self.assertIn(
+            "100.00",
+            order.with_user(self.user_collector_2).open_invoices_html,
+            "the collector sees the open invoices without access to invoices",
+        )

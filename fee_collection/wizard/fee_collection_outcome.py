@@ -1,0 +1,149 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+ACCOUNTANT = "fee_collection.group_fee_accountant"
+
+
+class FeeCollectionOutcome(models.TransientModel):
+    """What a collector records after a call or a visit, from the phone: each outcome is
+    an attempt logged with its time, note and place, and does what it says (money taken
+    on the spot, a promise that pauses dunning, a refusal with its reason, a dispute for
+    the accountants)."""
+
+    _name = "fee.collection.outcome"
+    _description = "Collection Outcome"
+
+    order_id = fields.Many2one("fee.collection.order", required=True, readonly=True)
+    company_id = fields.Many2one(related="order_id.company_id")
+    currency_id = fields.Many2one(related="order_id.currency_id")
+    amount_due = fields.Monetary(related="order_id.amount_due")
+    outcome = fields.Selection(
+        [
+            ("paid", "Paid on the Spot"),
+            ("partial", "Partly Paid"),
+            ("promise", "Promise to Pay"),
+            ("refused", "Refused"),
+            ("unreachable", "Unreachable"),
+            ("disputed", "Disputed"),
+        ],
+        required=True,
+    )
+    note = fields.Text()
+    location = fields.Char(
+        help="Where the visit took place (the phone's position, or an address)."
+    )
+    amount = fields.Monetary(
+        compute="_compute_amount", store=True, readonly=False, string="Amount Received"
+    )
+    journal_ids = fields.Many2many("account.journal", compute="_compute_journal_ids")
+    journal_id = fields.Many2one(
+        "account.journal",
+        string="Payment Method",
+        compute="_compute_journal_id",
+        store=True,
+        readonly=False,
+        domain="[('id', 'in', journal_ids)]",
+    )
+    promise_date = fields.Date()
+    promise_amount = fields.Monetary(
+        compute="_compute_amount", store=True, readonly=False
+    )
+    reason_id = fields.Many2one("fee.arrears.reason", string="Arrears Reason")
+
+    @api.depends("order_id", "outcome")
+    def _compute_amount(self):
+        for wizard in self:
+            wizard.amount = wizard.amount_due if wizard.outcome == "paid" else 0.0
+            wizard.promise_amount = wizard.amount_due
+
+    @api.depends("order_id")
+    def _compute_journal_ids(self):
+        for wizard in self:
+            wizard.journal_ids = wizard.company_id._fee_get_field_journals(
+                self.env.user
+            )
+
+    @api.depends("journal_ids")
+    def _compute_journal_id(self):
+        for wizard in self:
+            wizard.journal_id = wizard.journal_ids[:1]
+
+    def action_confirm(self):
+        self.ensure_one()
+        order = self.order_id
+        order.check_access("write")
+        order._check_state("open")
+        self._check_values()
+        self.env["fee.collection.attempt"].create(self._prepare_attempt_vals())
+        if self.outcome in ("paid", "partial"):
+            return self._take_payment()
+        if self.outcome == "promise":
+            order.write(
+                {
+                    "outcome": "promise",
+                    "promise_date": self.promise_date,
+                    "promise_amount": self.promise_amount,
+                }
+            )
+        elif self.outcome == "refused":
+            order.write({"outcome": "refused", "reason_id": self.reason_id.id})
+            order.action_done()
+        elif self.outcome == "unreachable":
+            if order.state == "open":
+                order.write({"outcome": "unreachable"})
+        elif self.outcome == "disputed":
+            order.write({"outcome": "disputed"})
+            order._report_dispute(self.note)
+            order.action_done()
+        return {"type": "ir.actions.act_window_close"}
+
+    def _check_values(self):
+        currency = self.currency_id
+        if self.outcome in ("paid", "partial") and (
+            currency.compare_amounts(self.amount, 0.0) <= 0 or not self.journal_id
+        ):
+            raise UserError(self.env._("Give the amount received and how it was paid."))
+        if self.outcome == "promise":
+            if not self.promise_date:
+                raise UserError(self.env._("Give the date the subscriber promises."))
+            if currency.compare_amounts(self.promise_amount, 0.0) <= 0 or (
+                currency.compare_amounts(self.promise_amount, self.amount_due) > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "The promised amount must be positive and at most what is "
+                        "overdue (%(amount)s).",
+                        amount=currency.format(self.amount_due),
+                    )
+                )
+        if self.outcome == "refused" and not self.reason_id:
+            raise UserError(self.env._("Give the reason the subscriber refuses."))
+
+    def _prepare_attempt_vals(self):
+        visit = self.order_id.order_type == "visit"
+        missed = "not_home" if visit else "no_answer"
+        return {
+            "order_id": self.order_id.id,
+            "channel": "visit" if visit else "phone",
+            "result": missed if self.outcome == "unreachable" else "reached",
+            "note": self.note,
+            "location": self.location,
+            "outcome": self.outcome,
+        }
+
+    def _take_payment(self):
+        order = self.order_id
+        receipt = order.partner_id._fee_collect(
+            self.amount, self.journal_id, channel="field", order=order
+        )
+        if order.state == "open":
+            # Paid but still owing (what a promise or a dispute holds back, or part of
+            # the debt): the order's work is done; tomorrow's dispatch issues the next.
+            order.sudo().write({"outcome": self.outcome, "state": "done"})
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "fee.receipt",
+            "res_id": receipt.id,
+            "view_mode": "form",
+            "target": "current",
+        }
