@@ -9,6 +9,7 @@ from . import (
     fee_cash_session,
     fee_collection_order,
     fee_collector_rule,
+    fee_collector_target,
     fee_dunning_policy,
     fee_dunning_run,
     fee_receipt,

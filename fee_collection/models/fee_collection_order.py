@@ -22,7 +22,15 @@ OUTCOME_FIELDS = {
 }
 # Set by dunning and by the order's actions only.
 WORKFLOW_FIELDS = dict.fromkeys(
-    ("name", "state", "level_id", "dunning_line_id", "priority", "promise_state")
+    (
+        "name",
+        "state",
+        "level_id",
+        "dunning_line_id",
+        "priority",
+        "promise_state",
+        "date_done",
+    )
 )
 # Escalation: a phone call, then a visit, then the lawyers.
 ORDER_TYPE_RANK = {"phone": 0, "visit": 1, "legal": 2}
@@ -82,6 +90,7 @@ class FeeCollectionOrder(models.Model):
         tracking=True,
         copy=False,
     )
+    date_done = fields.Date(readonly=True, copy=False, index=True)
     receipt_ids = fields.One2many(
         "fee.receipt", "collection_order_id", string="Receipts", readonly=True
     )
@@ -294,6 +303,8 @@ class FeeCollectionOrder(models.Model):
         )
         if OUTCOME_FIELDS & vals.keys() and not self.env.su:
             self._check_state("open")
+        if vals.get("state") == "done":
+            vals = {**vals, "date_done": fields.Date.context_today(self)}
         result = super().write(vals)
         if PROMISE_FIELDS & vals.keys():
             self._apply_promise()
@@ -566,6 +577,9 @@ class FeeCollectionOrder(models.Model):
                 if receipt
                 else self.env._("Closed: nothing is overdue any more.")
             )
+        orders.filtered(lambda order: order.promise_state == "pending").write(
+            {"promise_state": "kept"}
+        )
         orders.write({"state": "done", "outcome": "paid", "amount_due": 0.0})
 
     def _cancel_exempt(self, partners):

@@ -1,1 +1,1 @@
-from . import fee_cash_reconciliation_report
+from . import fee_cash_reconciliation_report, fee_collector_leaderboard

@@ -1,3 +1,7 @@
+import base64
+import io
+
+import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command, fields
@@ -358,3 +362,116 @@ class TestCollector(FeeCollectionCommon):
             order.with_user(self.user_collector_2).open_invoices_html,
             "the collector sees the open invoices without access to invoices",
         )
+
+    # ------------------------------------------------------------------
+    # Targets, leaderboard, progress table
+    # ------------------------------------------------------------------
+
+    def _week_of_work(self):
+        """In the week of 8 January: the collector takes 100.00 cash and 50.00 by WeChat
+        and sees one promise kept; collector 2 takes nothing."""
+        self._invoice(amount=150.0, date="2024-01-01")
+        self._invoice(amount=80.0, date="2024-01-01", partner=self.neighbour)
+        self._dun("2024-01-05")
+        order = self._open_order()
+        promised = self._open_order(self.neighbour)
+        with freeze_time("2024-01-08"):
+            self._record_outcome(order, outcome="partial", amount=100.0)
+            wechat = self.env.company._fee_get_field_journals(self.user_collector)[1]
+            self.subscriber.with_user(self.user_collector)._fee_collect(
+                50.0, wechat, channel="field"
+            )
+            self._record_outcome(promised, outcome="promise", promise_date="2024-01-10")
+            self.neighbour.with_user(self.user_collector)._fee_collect(
+                80.0, wechat, channel="field"
+            )
+        with freeze_time("2024-01-11"):
+            self.env["fee.collection.order"]._cron_check_promises()
+        return self.env["fee.collector.target"].create(
+            [
+                {
+                    "collector_id": self.user_collector.id,
+                    "date_from": "2024-01-08",
+                    "date_to": "2024-01-14",
+                    "amount_target": 200.0,
+                    "order_target": 4,
+                    "commission_rate": 2.0,
+                    "bonus_rate": 10.0,
+                },
+                {
+                    "collector_id": self.user_collector_2.id,
+                    "date_from": "2024-01-01",
+                    "date_to": "2024-01-14",
+                    "amount_target": 100.0,
+                },
+            ]
+        )
+
+    def test_targets_incentive_and_leaderboard(self):
+        target, other = self._week_of_work()
+        self.assertEqual(target.amount_collected, 230.0)
+        self.assertEqual(target.amount_electronic, 130.0)
+        self.assertEqual(target.achievement, 115.0)
+        self.assertEqual(target.orders_done, 2)
+        self.assertEqual((target.promises_made, target.promises_kept), (1, 1))
+        self.assertEqual(target.kept_rate, 100.0)
+        # 2% of 230.00, and 10% of the 30.00 beyond the target
+        self.assertEqual(target.incentive, 7.6)
+        self.assertEqual(other.amount_collected, 0.0)
+        with self.assertRaises(ValidationError) as caught:
+            target.copy({"date_from": "2024-01-10", "date_to": "2024-01-20"})
+        self.assertIn("overlapping", str(caught.exception))
+        board = self.env["fee.collector.leaderboard"].search(
+            [("collector_id", "=", self.user_collector.id)]
+        )
+        self.assertEqual(board.week, D("2024-01-08"))
+        self.assertEqual(
+            (board.amount_collected, board.amount_cash, board.orders_done),
+            (230.0, 100.0, 2),
+        )
+        as_other = self.env["fee.collector.leaderboard"].with_user(
+            self.user_collector_2
+        )
+        self.assertFalse(
+            as_other.search([]), "other collectors' figures are not theirs"
+        )
+        self.assertEqual(
+            self.env["fee.collector.target"].with_user(self.user_collector).search([]),
+            target,
+        )
+
+    def test_progress_table_in_excel(self):
+        self._week_of_work()
+        wizard = (
+            self.env["fee.collector.progress"]
+            .with_user(self.user_accountant)
+            .create({"date_from": "2024-01-08", "date_to": "2024-01-14"})
+        )
+        wizard.action_export()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file))).active
+        self.assertEqual(sheet["A1"].value, "Collection Progress Table")
+        self.assertEqual(
+            [cell.value for cell in sheet[4]],
+            [
+                "Collector",
+                "Amount Target",
+                "Collected",
+                "Collected vs Target",
+                "Orders Target",
+                "Orders Done",
+                "Promises Kept",
+                "Electronic Share",
+                "Incentive",
+            ],
+        )
+        rows = {
+            row[0].value: [cell.value for cell in row] for row in sheet.iter_rows(5)
+        }
+        self.assertEqual(
+            rows["Fee Collector"],
+            ["Fee Collector", 200.0, 230.0, 1.15, 4, 2, 1.0, 130 / 230, 7.6],
+        )
+        # Half of collector 2's fortnight falls in the week.
+        self.assertEqual(rows["Fee Collector 2"][1:4], [50.0, 0.0, 0.0])
+        self.assertEqual(rows["Total"][1:3], [250.0, 230.0])
+        self.assertEqual(sheet.freeze_panes, "B5")

@@ -1,0 +1,177 @@
+import base64
+import io
+from datetime import timedelta
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class FeeCollectorProgress(models.TransientModel):
+    """The collection progress table (欠费进度收缴表) of a period, as an Excel file: per
+    collector, the target and what was collected, the orders done, the promises kept,
+    the electronic share and the incentive earned."""
+
+    _name = "fee.collector.progress"
+    _description = "Collection Progress Table"
+
+    date_from = fields.Date(
+        string="From", required=True, default=lambda self: self._default_date_from()
+    )
+    date_to = fields.Date(
+        string="To",
+        required=True,
+        default=lambda self: self._default_date_from() + timedelta(days=6),
+    )
+    file = fields.Binary(readonly=True, attachment=False)
+    file_name = fields.Char()
+
+    @api.model
+    def _default_date_from(self):
+        today = fields.Date.context_today(self)
+        return today - timedelta(days=today.weekday())
+
+    def action_export(self):
+        self.ensure_one()
+        if self.date_from > self.date_to:
+            raise UserError(self.env._("The period ends before it starts."))
+        self.file = base64.b64encode(self._build_workbook(self._get_rows()))
+        self.file_name = self.env._(
+            "Collection progress %(start)s - %(end)s.xlsx",
+            start=self.date_from,
+            end=self.date_to,
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/file/{self.file_name}?download=true",
+            "target": "self",
+        }
+
+    def _get_rows(self):
+        """One row a collector with a target in the period or field work in it; targets
+        that overlap the period only in part count pro rata."""
+        company = self.env.company
+        targets = self.env["fee.collector.target"].search(
+            [
+                ("company_id", "=", company.id),
+                ("date_from", "<=", self.date_to),
+                ("date_to", ">=", self.date_from),
+            ]
+        )
+        busy = self.env["fee.collector.leaderboard"].search(
+            [
+                ("company_id", "=", company.id),
+                ("week", ">=", self.date_from - timedelta(days=6)),
+                ("week", "<=", self.date_to),
+            ]
+        )
+        collectors = (targets.collector_id | busy.collector_id).sorted("name")
+        Target = self.env["fee.collector.target"]
+        results = Target._get_results(
+            {
+                (collector, self.date_from, self.date_to, company)
+                for collector in collectors
+            }
+        )
+        rows = []
+        for collector in collectors:
+            figures = results[collector, self.date_from, self.date_to, company]
+            amount_target = order_target = incentive = 0.0
+            for target in targets.filtered(lambda t, c=collector: t.collector_id == c):
+                share = self._overlap(target)
+                amount_target += target.amount_target * share
+                order_target += target.order_target * share
+                beyond = max(figures["collected"] - target.amount_target * share, 0.0)
+                incentive += (
+                    figures["collected"] * share * target.commission_rate / 100
+                    + beyond * target.bonus_rate / 100
+                )
+            collected = figures["collected"]
+            rows.append(
+                [
+                    collector.name,
+                    company.currency_id.round(amount_target),
+                    collected,
+                    collected / amount_target if amount_target else None,
+                    round(order_target),
+                    figures["orders_done"],
+                    figures["promises_kept"] / figures["promises_made"]
+                    if figures["promises_made"]
+                    else None,
+                    figures["electronic"] / collected if collected else None,
+                    company.currency_id.round(incentive),
+                ]
+            )
+        return rows
+
+    def _overlap(self, target):
+        start = max(target.date_from, self.date_from)
+        end = min(target.date_to, self.date_to)
+        return ((end - start).days + 1) / ((target.date_to - target.date_from).days + 1)
+
+    def _build_workbook(self, rows):
+        _ = self.env._
+        headers = [
+            _("Collector"),
+            _("Amount Target"),
+            _("Collected"),
+            _("Collected vs Target"),
+            _("Orders Target"),
+            _("Orders Done"),
+            _("Promises Kept"),
+            _("Electronic Share"),
+            _("Incentive"),
+        ]
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        sheet = workbook.add_worksheet(_("Collection Progress"))
+        title = workbook.add_format({"bold": True, "font_size": 14})
+        header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
+        money = workbook.add_format({"num_format": "#,##0.00"})
+        percent = workbook.add_format({"num_format": "0.0%"})
+        integer = workbook.add_format({"num_format": "0"})
+        bold_money = workbook.add_format({"num_format": "#,##0.00", "bold": True})
+        sheet.write(0, 0, _("Collection Progress Table"), title)
+        sheet.write(
+            1,
+            0,
+            _(
+                "%(company)s, %(start)s to %(end)s",
+                company=self.env.company.name,
+                start=self.date_from,
+                end=self.date_to,
+            ),
+        )
+        sheet.write_row(3, 0, headers, header)
+        formats = [
+            None,
+            money,
+            money,
+            percent,
+            integer,
+            integer,
+            percent,
+            percent,
+            money,
+        ]
+        for index, row in enumerate(rows, start=4):
+            for column, value in enumerate(row):
+                if value is None:
+                    sheet.write_blank(index, column, None)
+                else:
+                    sheet.write(index, column, value, formats[column])
+        total_row = 4 + len(rows)
+        sheet.write(total_row, 0, _("Total"), header)
+        for column in (1, 2, 4, 5, 8):
+            sheet.write(
+                total_row,
+                column,
+                sum(row[column] for row in rows),
+                bold_money if formats[column] is money else integer,
+            )
+        sheet.freeze_panes(4, 1)
+        sheet.set_column(0, 0, 18)
+        sheet.set_column(1, len(headers) - 1, 14)
+        workbook.close()
+        return buffer.getvalue()
