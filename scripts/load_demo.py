@@ -398,6 +398,12 @@ class DemoHistory:
             return
         due = sum(invoices.mapped("amount_residual"))
         amount = due if fraction >= 1 else max(10.0, float_round(due * fraction, 0))
+        order = self.env["fee.collection.order"].search(
+            [("partner_id", "=", partner.id), ("state", "=", "open")]
+        )
+        if order and journal != self.bank and self.rng.random() < 0.8:
+            self.collect_in_field(order, date, min(amount, due))
+            return
         if journal != self.bank:
             self.collect_at_counter(partner, date, min(amount, due), journal, invoices)
             return
@@ -425,6 +431,38 @@ class DemoHistory:
             return partner.with_env(self.env_of(self.users["cashier"]))._fee_collect(
                 amount, journal, invoices=invoices, date=date, session=session
             )
+
+    def collect_in_field(self, order, date, amount):
+        """The subscriber pays the collector who calls on them: cash into the collector's
+        own cash journal, or by WeChat Pay, in their round."""
+        collector = order.collector_id or self.users["collector"]
+        outcome = "paid" if amount >= order.amount_due else "partial"
+        with freeze_time(self.moment(date, 15)):
+            wizard = (
+                self.env["fee.collection.outcome"]
+                .with_env(self.env_of(collector))
+                .with_context(default_order_id=order.id)
+                .create({"outcome": outcome, "note": "上门收费。"})
+            )
+            wizard.amount = amount
+            if self.rng.random() < 0.4:
+                wizard.journal_id = wizard.journal_ids.filtered(
+                    lambda journal: journal.code == "WXPAY"
+                )
+            wizard.action_confirm()
+
+    def hand_over_rounds(self, date):
+        """The collectors hand their cash over to the cashier, who validates their
+        rounds."""
+        rounds = self.env["fee.cash.session"].search(
+            [("session_type", "=", "field"), ("state", "=", "open")]
+        )
+        cashier = self.env_of(self.users["cashier"])
+        for session in rounds:
+            for line in session.line_ids:
+                line.counted_amount = line.expected_amount
+            session.action_close()
+            session.with_env(cashier).action_validate()
 
     def cashier_session(self, date):
         """The cashier's session of ``date``: the day before's is closed then (its cash
@@ -554,6 +592,11 @@ class DemoHistory:
             .with_env(self.env_of(self.users["accountant"]))
             .create({"date": date})
         )
+        with freeze_time(self.moment(date, 7)):
+            # The morning's jobs: promises kept or broken, the collectors' rounds handed
+            # over to the cashier.
+            self.env["fee.collection.order"]._cron_check_promises()
+            self.hand_over_rounds(date)
         run.action_execute()
         self.runs["dunning"] += 1
         # The collectors work the new orders within a few days; the latest are still open.
@@ -565,6 +608,8 @@ class DemoHistory:
     def work_order(self, order, date):
         """A collector calls or visits and logs each attempt; the outcome follows from how the
         subscriber behaves. Recent orders against non-payers are still being worked."""
+        if order.state != "open":  # paid meanwhile
+            return
         partner = order.partner_id
         number = self.number_of(partner)
         collector = order.collector_id or self.users["collector"]
@@ -614,14 +659,16 @@ class DemoHistory:
                 for i, (result, note) in enumerate(attempts)
             ]
         )
-        if outcome:
+        if outcome and order.state == "open":  # three missed calls make a visit
             reason_id = self.ref(f"arrears_reason_{reason}").id
             # Recorded on the day of the call: a promise is checked against that day and
-            # holds back the bills overdue then; the reason goes to the subscriber's file.
+            # holds back the bills overdue then (the order stays open until it is kept
+            # or broken); the reason goes to the subscriber's file.
             with freeze_time(date):
                 order = order.with_env(self.env_of(collector))
                 order.write({**values, "outcome": outcome, "reason_id": reason_id})
-                order.action_done()
+                if outcome != "promise":
+                    order.action_done()
 
     def deliver_sms(self):
         """The text messages of the past went out at the time: no gateway is called for them
@@ -637,6 +684,38 @@ class DemoHistory:
             receipt.with_env(self.env_of(self.users["manager"])).action_void(
                 "收错用户，已退回。"
             )
+
+    def dispatch_today(self):
+        """This morning's dispatch: every overdue subscriber at a level that asks for an
+        order has its open order, for its collector, the most urgent first."""
+        with freeze_time(self.moment(self.today, 7)):
+            self.env["fee.collection.order"]._cron_check_promises()
+            self.env["fee.collection.order"].with_env(
+                self.env_of(self.users["accountant"])
+            ).action_dispatch()
+
+    def set_targets(self):
+        """Monthly targets of the collectors for the last three months and this one, a
+        little above or below what they collected, with commission and bonus rates."""
+        Target = self.env["fee.collector.target"]
+        for collector in (self.users["collector"], self.users["collector2"]):
+            for month in self.months[-4:]:
+                end = month + relativedelta(months=1, days=-1)
+                collected = Target._get_results(
+                    {(collector, month, end, self.company)}
+                )[collector, month, end, self.company]["collected"]
+                target = max(500.0, round(collected * self.rng.uniform(0.85, 1.2), -2))
+                Target.create(
+                    {
+                        "collector_id": collector.id,
+                        "date_from": month,
+                        "date_to": end,
+                        "amount_target": target,
+                        "order_target": 10,
+                        "commission_rate": 1.0,
+                        "bonus_rate": 5.0,
+                    }
+                )
 
     def outage_backfill(self):
         """The paper receipts written during a power cut, waiting to be entered (补录): the
@@ -787,6 +866,8 @@ def main(env):
     history.play()
     history.deliver_sms()
     history.open_today()
+    history.dispatch_today()
+    history.set_targets()
     history.outage_backfill()
     preview = history.preview_today()
     env.cr.commit()

@@ -29,6 +29,7 @@ WORKFLOW_FIELDS = dict.fromkeys(
         "dunning_line_id",
         "priority",
         "promise_state",
+        "promise_owed",
         "date_done",
     )
 )
@@ -121,6 +122,12 @@ class FeeCollectionOrder(models.Model):
     )
     promise_date = fields.Date(tracking=True)
     promise_amount = fields.Monetary()
+    promise_owed = fields.Monetary(
+        readonly=True,
+        copy=False,
+        help="What the subscriber owed, overdue, when the promise was recorded: the "
+        "promise is kept once it owes no more than this less the promised amount.",
+    )
     reason_id = fields.Many2one(
         "fee.arrears.reason", string="Arrears Reason", tracking=True
     )
@@ -466,6 +473,8 @@ class FeeCollectionOrder(models.Model):
                 "priority": request["amount"] * max(request["days"], 1),
             }
             order = open_orders.get(partner)
+            if order and order.promise_state == "pending":
+                continue  # the collector waits for the promised date
             if (
                 order
                 and ORDER_TYPE_RANK[level.order_type]
@@ -645,9 +654,20 @@ class FeeCollectionOrder(models.Model):
         promised = invoices.filtered(lambda move: move in promises)
         for date, date_invoices in promised.grouped(promises.get).items():
             date_invoices.promise_date = date
-        orders.filtered(
-            lambda order: order.state == "open"
-        ).sudo().promise_state = "pending"
+        # What is owed now is the measure of the promise: kept once that much less is.
+        for company, company_orders in orders.grouped("company_id").items():
+            figures = self.env["res.partner"]._get_overdue_data(
+                today, company, company_orders.partner_id.commercial_partner_id.ids
+            )
+            for order in company_orders.filtered(lambda order: order.state == "open"):
+                data = figures.get(order.partner_id.commercial_partner_id.id, {})
+                order.sudo().write(
+                    {
+                        "promise_state": "pending",
+                        "promise_owed": data.get("amount", 0.0)
+                        + data.get("paused_amount", 0.0),
+                    }
+                )
 
     @api.model
     def _cron_check_promises(self):
@@ -672,9 +692,9 @@ class FeeCollectionOrder(models.Model):
             for order in company_orders:
                 data = figures.get(order.partner_id.commercial_partner_id.id, {})
                 owed = data.get("amount", 0.0) + data.get("paused_amount", 0.0)
-                promised = order.promise_amount or order.amount_due
+                promised = order.promise_amount or order.promise_owed
                 if company.currency_id.compare_amounts(
-                    order.amount_due - owed, promised
+                    order.promise_owed - owed, promised
                 ) >= 0 or company.currency_id.is_zero(owed):
                     kept |= order
                 else:

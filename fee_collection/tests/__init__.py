@@ -4,6 +4,7 @@ from . import (
     test_cashier_tour,
     test_collection_order,
     test_collector,
+    test_collector_tour,
     test_counter,
     test_dunning,
     test_field_access,

@@ -139,7 +139,13 @@ class FeeCollectionOutcome(models.TransientModel):
         if order.state == "open":
             # Paid but still owing (what a promise or a dispute holds back, or part of
             # the debt): the order's work is done; tomorrow's dispatch issues the next.
-            order.sudo().write({"outcome": self.outcome, "state": "done"})
+            order.sudo().write(
+                {
+                    "outcome": self.outcome,
+                    "state": "done",
+                    "promise_state": "kept" if order.promise_state else False,
+                }
+            )
         return {
             "type": "ir.actions.act_window",
             "res_model": "fee.receipt",
