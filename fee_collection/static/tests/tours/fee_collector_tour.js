@@ -7,10 +7,10 @@ const { DateTime } = luxon;
 
 /**
  * A collector's morning on the phone: from the web client's start page, open Fee Collection
- * and My Orders, record a promise to pay on one order (Liu Yang, 60.00 overdue) and cash
- * taken at the door on the other (Sun Mei, 45.00), which ends on the receipt. The data
- * (both subscribers overdue, an open phone order each from a dunning run) is made by
- * test_collector_tour.py, which checks the records afterwards.
+ * and My Orders, add the orders issued today, record a promise to pay on one order (Liu
+ * Yang, 60.00 overdue) and cash taken at the door on the other (Sun Mei, 45.00), which
+ * ends on the receipt. The data (both subscribers overdue, an open phone order each from a
+ * dunning run) is made by test_collector_tour.py, which checks the records afterwards.
  *
  * Written for a phone's viewport: the menus are reached through the side menu and the
  * way back is the back arrow of the top bar.
@@ -58,6 +58,40 @@ function openMyOrders() {
     ];
 }
 
+/**
+ * Adds the orders issued today to the worklist's filters: on a phone the search bar is
+ * behind its toggle. "Issued Today" is in the same group as the default "Open", so the
+ * two are or-ed (open, or issued today): both of today's orders are listed either way.
+ */
+function filterIssuedToday() {
+    return [
+        {
+            content: "show the search bar",
+            trigger: ".o_control_panel button:has(.fa-search)",
+            run: "click",
+        },
+        {
+            content: "open the filters",
+            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "add the filter Issued Today",
+            trigger: ".o_filter_menu .o_menu_item:contains(Issued Today)",
+            run: "click",
+        },
+        {
+            content: "the filter is applied",
+            trigger: ".o_control_panel .o_searchview_facet:contains(Open):contains(Issued Today)",
+        },
+        {
+            content: "close the filters",
+            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
+            run: "click",
+        },
+    ];
+}
+
 /** Goes back from an order to the worklist with the back arrow (in the top bar on a phone). */
 function backToMyOrders() {
     return [
@@ -77,6 +111,7 @@ registry.category("web_tour.tours").add("fee_collector_tour", {
     url: "/odoo",
     steps: () => [
         ...openMyOrders(),
+        ...filterIssuedToday(),
         {
             content: "My Orders lists both overdue subscribers, as cards",
             trigger:
@@ -160,6 +195,7 @@ registry.category("web_tour.tours").add("fee_collector_tour", {
             trigger: ".modal .o_field_widget[name=amount] input:value(45.00)",
         },
         {
+            // The e-wallets come first: the collector's cash is the last of the methods.
             content: "the collector's own cash is offered, and chosen already",
             trigger:
                 ".modal .o_field_widget[name=journal_id] .o_radio_item:contains(Cash of Fee Collector) input:checked",
