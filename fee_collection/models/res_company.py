@@ -124,13 +124,19 @@ class ResCompany(models.Model):
     def _fee_create_payment_journals(self):
         self.ensure_one()
         Journal = self.env["account.journal"].sudo().with_company(self)
-        for journal_type in ("cash", "bank"):
+        # Cash first: the counter offers the methods in the journals' order.
+        for sequence, journal_type in enumerate(("cash", "bank"), start=1):
             existing = Journal.search(
                 [*Journal._check_company_domain(self), ("type", "=", journal_type)],
                 limit=1,
             )
-            existing.fee_payment_method = (
-                "cash" if journal_type == "cash" else "transfer"
+            existing.write(
+                {
+                    "fee_payment_method": "cash"
+                    if journal_type == "cash"
+                    else "transfer",
+                    "sequence": sequence,
+                }
             )
         Journal.create(
             [
@@ -139,12 +145,13 @@ class ResCompany(models.Model):
                     "code": code,
                     "type": "bank",
                     "fee_payment_method": method,
+                    "sequence": sequence,
                     "company_id": self.id,
                 }
-                for name, code, method in (
-                    (self.env._("Bank Card"), "CARD", "card"),
-                    (self.env._("WeChat Pay"), "WXPAY", "ewallet"),
-                    (self.env._("Alipay"), "ALIPY", "ewallet"),
+                for sequence, name, code, method in (
+                    (3, self.env._("Bank Card"), "CARD", "card"),
+                    (4, self.env._("WeChat Pay"), "WXPAY", "ewallet"),
+                    (5, self.env._("Alipay"), "ALIPY", "ewallet"),
                 )
                 if not Journal.search_count(
                     [*Journal._check_company_domain(self), ("code", "=", code)]

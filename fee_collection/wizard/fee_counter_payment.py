@@ -71,13 +71,16 @@ class FeeCounterPayment(models.TransientModel):
         readonly=False,
     )
     amount_tendered = fields.Monetary(string="Cash Tendered")
-    amount_change = fields.Monetary(compute="_compute_amount_change")
+    amount_change = fields.Monetary(string="Change", compute="_compute_amount_change")
     session_id = fields.Many2one("fee.cash.session", compute="_compute_session_id")
     reason_id = fields.Many2one(
         "fee.arrears.reason",
         string="Refusal Reason",
         help="Why the subscriber refuses to pay (拒缴), when they do.",
     )
+
+    def _compute_display_name(self):
+        self.display_name = self.env._("Counter")
 
     @api.depends("search_text", "company_id")
     def _compute_candidate_ids(self):
@@ -229,6 +232,17 @@ class FeeCounterPayment(models.TransientModel):
         self.ensure_one()
         self.env["fee.cash.session"].create({"company_id": self.company_id.id})
         return self._reopen()
+
+    def action_open_my_session(self):
+        """The cashier's session, to count the cash and close the shift."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "fee.cash.session",
+            "res_id": self.session_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     def action_pay(self):
         """Post the payment, reconcile it, and open the receipt to print."""

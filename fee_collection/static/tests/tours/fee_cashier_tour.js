@@ -68,7 +68,11 @@ registry.category("web_tour.tours").add("fee_cashier_tour", {
             content: "the counter says there is no open session",
             trigger: ".o_fee_counter .alert-warning:contains(no open cash session)",
         },
-        ...clickHeaderButton("action_open_session", "Open My Session"),
+        {
+            content: "open my session, from the counter",
+            trigger: ".o_fee_counter button[name=action_open_session]",
+            run: "click",
+        },
         {
             content: "the session is open: the counter shows it",
             trigger: ".o_fee_counter:not(:has(.alert-warning)) .o_field_widget[name=session_id]",
@@ -117,7 +121,11 @@ registry.category("web_tour.tours").add("fee_cashier_tour", {
             content: "the change to give is 25.00",
             trigger: ".o_fee_counter .o_field_widget[name=amount_change]:contains(25.00)",
         },
-        ...clickHeaderButton("action_pay", "Pay"),
+        {
+            content: "pay: the large button under the change",
+            trigger: ".o_fee_counter button[name=action_pay]:enabled",
+            run: "click",
+        },
         // The receipt.
         {
             content: "the receipt is posted, with the change",
