@@ -19,19 +19,10 @@ their cash sessions, subscribers, posted invoices) is set up as ``admin``, and e
 receipt of the copy is one of this file's, so the whole numbering can be checked.
 Each payment is a row of a table printed at the end of each test (``pytest -s``)."""
 
-import configparser
 import datetime
-import os
-import pathlib
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import traceback
-import urllib.request
 import uuid
 
 import pytest
@@ -48,170 +39,11 @@ RECEIPT_FIELDS = ["name", "amount", "amount_credit", "state", "partner_id"]
 PAID = ("paid", "in_payment")
 
 
-# ----------------------------------------------------------------------------------
-# The server, on a database of its own
-# ----------------------------------------------------------------------------------
-
-
-def _options(conf):
-    parser = configparser.ConfigParser()
-    parser.read(conf)
-    return parser["options"]
-
-
-def _postgres(options):
-    import psycopg2
-
-    def option(name):
-        value = options.get(name)
-        return None if value in (None, "", "False") else value
-
-    connection = psycopg2.connect(
-        dbname="postgres",
-        host=option("db_host"),
-        port=option("db_port"),
-        user=option("db_user"),
-        password=option("db_password"),
-    )
-    connection.autocommit = True
-    return connection
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve_with_workers(python, conf, db, directory):
-    """Start ``odoo`` on ``db`` with two HTTP worker processes; yields its URL once it
-    answers.
-
-    Started from a script file, not ``python -c``: the server starts its websocket
-    process as ``<python> <argv[0]> gevent``, which with ``-c`` fails and is started
-    again in a loop, a traceback each time. Its output goes to a file: a pipe nobody
-    reads fills up, and a process writing a warning to it then waits for ever (a request
-    refused with a message hangs). The websocket process gets a free port of its own."""
-    launcher = directory / "odoo_server.py"
-    launcher.write_text("import odoo.cli\n\nodoo.cli.main()\n")
-    log = directory / "server.log"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                python,
-                str(launcher),
-                "-c",
-                conf,
-                "-d",
-                db,
-                f"--db-filter=^{db}$",
-                "--http-interface=127.0.0.1",
-                f"--http-port={port}",
-                f"--gevent-port={_free_port()}",
-                "--workers=2",
-                "--max-cron-threads=0",
-                "--log-level=warn",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=output,
-            start_new_session=True,
-        )
-
-    def stop():
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
-
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/web/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                stop()
-                pytest.fail(f"the Odoo server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        stop()
-
-
 @pytest.fixture(scope="module")
-def counter_server(tmp_path_factory):
-    """A copy of the end-to-end database of the workers' server (made before that server
-    starts: a database in use cannot be copied; installed afresh otherwise), served by
-    two worker processes, without scheduled jobs."""
-    import psycopg2
-    from psycopg2 import sql
-
-    conf = os.environ.get("FEE_ODOO_CONF")
-    template = os.environ.get("FEE_E2E_WORKERS_DB")
-    if not (conf and template):
-        pytest.fail(
-            "end-to-end tests need their databases and FEE_ODOO_CONF: run them with "
-            "scripts/test"
-        )
-    options = _options(conf)
-    db = f"{os.environ.get('FEE_E2E_DB', template)}_counter"
-    filestore = pathlib.Path(options.get("data_dir", "")) / "filestore"
-    python = os.environ.get("FEE_PYTHON", sys.executable)
-    connection = _postgres(options)
-
-    def drop():
-        with connection.cursor() as cr:
-            cr.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(db)
-                )
-            )
-        shutil.rmtree(filestore / db, ignore_errors=True)
-
-    try:
-        drop()
-        try:
-            with connection.cursor() as cr:
-                cr.execute(
-                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                        sql.Identifier(db), sql.Identifier(template)
-                    )
-                )
-            if (filestore / template).is_dir():
-                shutil.copytree(filestore / template, filestore / db)
-        except psycopg2.errors.ObjectInUse:
-            subprocess.run(
-                [
-                    python,
-                    "-c",
-                    "import odoo.cli; odoo.cli.main()",
-                    "-c",
-                    conf,
-                    "-d",
-                    db,
-                    "-i",
-                    "fee_collection",
-                    "--without-demo=all",
-                    "--stop-after-init",
-                    "--log-level=warn",
-                ],
-                check=True,
-                timeout=600,
-            )
-        directory = tmp_path_factory.mktemp("counter_server")
-        for url in _serve_with_workers(python, conf, db, directory):
-            yield {"url": url, "db": db}
-    finally:
-        drop()
-        connection.close()
+def counter_server(server_with_http_workers):
+    """Every receipt of this server's database is one of this file's, so that the whole
+    numbering can be checked."""
+    return server_with_http_workers
 
 
 # ----------------------------------------------------------------------------------

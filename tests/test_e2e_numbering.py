@@ -11,12 +11,9 @@ after it numbered, until the other one, started meanwhile, is seen waiting on it
 * manual first: a manual invoice is posted; a billing run numbers a batch meanwhile.
 """
 
-import configparser
 import datetime
 import json
 import os
-import pathlib
-import shutil
 import subprocess
 import sys
 import threading
@@ -24,6 +21,8 @@ import time
 import traceback
 
 import pytest
+
+from conftest import e2e_database
 
 BATCH = 5
 MARK = "NUMBERING-RESULT "
@@ -238,93 +237,15 @@ def run_scenarios(conf, db):
 # ----------------------------------------------------------------------------------
 
 
-def _options(conf):
-    parser = configparser.ConfigParser()
-    parser.read(conf)
-    return parser["options"]
-
-
-def _postgres(options):
-    import psycopg2
-
-    def option(name, default=None):
-        value = options.get(name, default)
-        return None if value in (None, "", "False") else value
-
-    connection = psycopg2.connect(
-        dbname="postgres",
-        host=option("db_host"),
-        port=option("db_port"),
-        user=option("db_user"),
-        password=option("db_password"),
-    )
-    connection.autocommit = True
-    return connection
-
-
 @pytest.fixture(scope="module")
 def numbering_db():
-    """A copy of the end-to-end database of the scheduler's workers, made before its
-    server starts (a database in use cannot be copied); installed afresh otherwise."""
-    import psycopg2
-    from psycopg2 import sql
-
-    conf = os.environ.get("FEE_ODOO_CONF")
-    template = os.environ.get("FEE_E2E_WORKERS_DB")
-    if not (conf and template):
-        pytest.fail(
-            "end-to-end tests need their databases and FEE_ODOO_CONF: run them with "
-            "scripts/test"
-        )
-    options = _options(conf)
-    db = f"{os.environ.get('FEE_E2E_DB', template)}_numbering"
-    filestore = pathlib.Path(options.get("data_dir", "")) / "filestore"
-    python = os.environ.get("FEE_PYTHON", sys.executable)
-    connection = _postgres(options)
-    try:
-        with connection.cursor() as cr:
-            cr.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(db)
-                )
-            )
-            try:
-                cr.execute(
-                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                        sql.Identifier(db), sql.Identifier(template)
-                    )
-                )
-                if (filestore / template).is_dir():
-                    shutil.copytree(filestore / template, filestore / db)
-            except psycopg2.errors.ObjectInUse:
-                subprocess.run(
-                    [
-                        python,
-                        "-c",
-                        "import odoo.cli; odoo.cli.main()",
-                        "-c",
-                        conf,
-                        "-d",
-                        db,
-                        "-i",
-                        "fee_collection",
-                        "--without-demo=all",
-                        "--stop-after-init",
-                        "--log-level=warn",
-                    ],
-                    check=True,
-                    timeout=600,
-                )
-        yield {"conf": conf, "db": db, "python": python}
-    finally:
-        with connection.cursor() as cr:
-            cr.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(db)
-                )
-            )
-        connection.close()
-        shutil.rmtree(filestore / db, ignore_errors=True)
+    """The database scripts/test made for this test, never served."""
+    db, conf = e2e_database("FEE_E2E_NUMBERING_DB")
+    return {
+        "conf": conf,
+        "db": db,
+        "python": os.environ.get("FEE_PYTHON", sys.executable),
+    }
 
 
 @pytest.fixture(scope="module")

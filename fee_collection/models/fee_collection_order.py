@@ -261,10 +261,10 @@ class FeeCollectionOrder(models.Model):
             )
             raise UserError(
                 self.env._(
-                    "%(partner)s already has an open collection order%(order)s: work "
-                    "that one.",
+                    "%(partner)s already has an open collection order (%(order)s): "
+                    "work that one.",
                     partner=partner.display_name,
-                    order=f" {open_order.name}" if open_order else "",
+                    order=open_order.name or self.env._("being created"),
                 )
             )
 

@@ -51,7 +51,6 @@ class FeeCollectorRule(models.Model):
     )
     collector_id = fields.Many2one(
         "res.users",
-        string="Collector",
         domain="[('share', '=', False)]",
         help="Who works the subscribers this rule matches (when no acquirer applies).",
     )
@@ -182,11 +181,10 @@ class FeeCollectorAbsence(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     collector_id = fields.Many2one(
-        "res.users", string="Collector", required=True, domain="[('share', '=', False)]"
+        "res.users", required=True, domain="[('share', '=', False)]"
     )
     substitute_id = fields.Many2one(
         "res.users",
-        string="Substitute",
         required=True,
         domain="[('share', '=', False)]",
     )

@@ -14,7 +14,7 @@ class FeeCollectorTarget(models.Model):
     _check_company_auto = True
 
     collector_id = fields.Many2one(
-        "res.users", string="Collector", required=True, domain="[('share', '=', False)]"
+        "res.users", required=True, domain="[('share', '=', False)]"
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -22,7 +22,7 @@ class FeeCollectorTarget(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     date_from = fields.Date(string="From", required=True)
     date_to = fields.Date(string="To", required=True)
-    amount_target = fields.Monetary(string="Amount Target")
+    amount_target = fields.Monetary()
     order_target = fields.Integer(string="Orders Target")
     commission_rate = fields.Float(
         digits=(5, 2), help="Percent of what the collector collected."

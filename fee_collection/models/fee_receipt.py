@@ -42,7 +42,9 @@ class FeeReceipt(models.Model):
     journal_id = fields.Many2one(
         "account.journal", string="Payment Method", required=True, readonly=True
     )
-    channel = fields.Selection(CHANNELS, required=True, readonly=True, index=True)
+    channel = fields.Selection(
+        CHANNELS, string="Payment Channel", required=True, readonly=True, index=True
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Received By",

@@ -63,7 +63,7 @@ class FeeReceiptImport(models.Model):
     line_ids = fields.One2many(
         "fee.receipt.import.line", "import_id", string="Rows", readonly=True
     )
-    row_count = fields.Integer(compute="_compute_counts", string="Row Count")
+    row_count = fields.Integer(compute="_compute_counts")
     error_count = fields.Integer(compute="_compute_counts", string="Errors")
     known_count = fields.Integer(compute="_compute_counts", string="Already Entered")
     posted_count = fields.Integer(compute="_compute_counts", string="Posted")

@@ -68,7 +68,6 @@ class FeeRefundRequest(models.Model):
     )
     invoice_id = fields.Many2one(
         "account.move",
-        string="Invoice",
         tracking=True,
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
         "('commercial_partner_id', '=', partner_id)]",

@@ -97,6 +97,7 @@ class ResCompany(models.Model):
                     "type": "cash",
                     "fee_payment_method": "cash",
                     "fee_collector_id": user.id,
+                    "sequence": 1,
                     "company_id": self.id,
                 }
             )

@@ -14,7 +14,7 @@ class FeeCollectorLeaderboard(models.Model):
     week = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    collector_id = fields.Many2one("res.users", readonly=True)
     amount_collected = fields.Monetary(string="Collected", readonly=True)
     amount_electronic = fields.Monetary(string="Electronic", readonly=True)
     amount_cash = fields.Monetary(string="Cash", readonly=True)

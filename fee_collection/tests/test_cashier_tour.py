@@ -5,9 +5,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
 
 from .common import FeeCollectionCommon
+from .phone import PhoneTourMixin
 
 _logger = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ RECEIPT_REPORT = "fee_collection.report_fee_receipt"
 
 
 @tagged("post_install", "-at_install")
-class TestCashierTour(FeeCollectionCommon, HttpCase):
+class TestCashierTour(PhoneTourMixin, FeeCollectionCommon, HttpCase):
     """A cashier's shift in the browser, at a desk and on a phone: open the session at the
     counter, find the subscriber by service number, take cash with change, print the
     receipt, close the shift with the counted cash (static/tests/tours/fee_cashier_tour.js).
@@ -48,40 +48,6 @@ class TestCashierTour(FeeCollectionCommon, HttpCase):
             date=today - relativedelta(months=1),
             partner=self.tour_subscriber,
         )
-
-    def _emulate_phone(self, width, height):
-        """Give the page a phone's viewport. Headless Chromium keeps its window at least
-        500 pixels wide whatever the window size asked for, so ``browser_size`` alone gives
-        no narrower page: the device metrics are set through the DevTools protocol before
-        the page loads. Returns the viewport widths the loaded pages had."""
-        navigate_to = ChromeBrowser.navigate_to
-        wait_ready = ChromeBrowser._wait_ready
-        widths = []
-
-        def navigate_as_phone(browser, url, wait_stop=False):
-            browser._websocket_request(
-                "Emulation.setDeviceMetricsOverride",
-                params={
-                    "width": width,
-                    "height": height,
-                    "deviceScaleFactor": 2,
-                    "mobile": True,
-                },
-            )
-            return navigate_to(browser, url, wait_stop=wait_stop)
-
-        def wait_ready_and_measure(browser, ready_code=None, timeout=60):
-            ready = wait_ready(browser, ready_code, timeout=timeout)
-            evaluated = browser._websocket_request(
-                "Runtime.evaluate",
-                params={"expression": "window.innerWidth", "returnByValue": True},
-            )
-            widths.append(evaluated["result"]["value"])
-            return ready
-
-        self.patch(ChromeBrowser, "navigate_to", navigate_as_phone)
-        self.patch(ChromeBrowser, "_wait_ready", wait_ready_and_measure)
-        return widths
 
     def _run_cashier_tour(self, browser_size, touch_enabled=False):
         # What the tour relies on: the cashier signs in with the login as password, has no

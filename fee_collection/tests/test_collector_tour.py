@@ -5,15 +5,15 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
 
 from .common import FeeCollectionCommon
+from .phone import PhoneTourMixin
 
 _logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
-class TestCollectorTour(FeeCollectionCommon, HttpCase):
+class TestCollectorTour(PhoneTourMixin, FeeCollectionCommon, HttpCase):
     """A collector's morning on a phone, in the browser: from the start page to My Orders,
     a promise to pay recorded on one order, cash taken at the door on another, ending on
     the receipt (static/tests/tours/fee_collector_tour.js)."""
@@ -58,40 +58,6 @@ class TestCollectorTour(FeeCollectionCommon, HttpCase):
             Order.search([("partner_id", "=", partner.id), ("state", "=", "open")])
             for partner in (self.promising, self.paying)
         )
-
-    def _emulate_phone(self, width, height):
-        """Give the page a phone's viewport, as the cashier's tour does: headless Chromium
-        keeps its window at least 500 pixels wide whatever ``browser_size`` asks, so the
-        device metrics are set through the DevTools protocol before the page loads.
-        Returns the viewport widths the loaded pages had."""
-        navigate_to = ChromeBrowser.navigate_to
-        wait_ready = ChromeBrowser._wait_ready
-        widths = []
-
-        def navigate_as_phone(browser, url, wait_stop=False):
-            browser._websocket_request(
-                "Emulation.setDeviceMetricsOverride",
-                params={
-                    "width": width,
-                    "height": height,
-                    "deviceScaleFactor": 2,
-                    "mobile": True,
-                },
-            )
-            return navigate_to(browser, url, wait_stop=wait_stop)
-
-        def wait_ready_and_measure(browser, ready_code=None, timeout=60):
-            ready = wait_ready(browser, ready_code, timeout=timeout)
-            evaluated = browser._websocket_request(
-                "Runtime.evaluate",
-                params={"expression": "window.innerWidth", "returnByValue": True},
-            )
-            widths.append(evaluated["result"]["value"])
-            return ready
-
-        self.patch(ChromeBrowser, "navigate_to", navigate_as_phone)
-        self.patch(ChromeBrowser, "_wait_ready", wait_ready_and_measure)
-        return widths
 
     def test_collector_tour_phone(self):
         collector = self.user_collector

@@ -50,6 +50,13 @@ class FeeCollectionOutcome(models.TransientModel):
     )
     reason_id = fields.Many2one("fee.arrears.reason", string="Arrears Reason")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        outcomes = super().create(vals_list)
+        # The order's figures show through the form: only for orders one may work.
+        outcomes.order_id.check_access("write")
+        return outcomes
+
     @api.depends("order_id", "outcome")
     def _compute_amount(self):
         for wizard in self:
@@ -95,7 +102,20 @@ class FeeCollectionOutcome(models.TransientModel):
             order.write({"outcome": "disputed"})
             order._report_dispute(self.note)
             order.action_done()
-        return {"type": "ir.actions.act_window_close"}
+        labels = dict(self._fields["outcome"]._description_selection(self.env))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(outcome)s recorded for %(partner)s.",
+                    outcome=labels[self.outcome],
+                    partner=order.partner_id.name,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def _check_values(self):
         currency = self.currency_id

@@ -111,32 +111,31 @@ class FeeCollectorProgress(models.TransientModel):
         return ((end - start).days + 1) / ((target.date_to - target.date_from).days + 1)
 
     def _build_workbook(self, rows):
-        _ = self.env._
         headers = [
-            _("Collector"),
-            _("Amount Target"),
-            _("Collected"),
-            _("Collected vs Target"),
-            _("Orders Target"),
-            _("Orders Done"),
-            _("Promises Kept"),
-            _("Electronic Share"),
-            _("Incentive"),
+            self.env._("Collector"),
+            self.env._("Amount Target"),
+            self.env._("Collected"),
+            self.env._("Collected vs Target"),
+            self.env._("Orders Target"),
+            self.env._("Orders Done"),
+            self.env._("Promises Kept"),
+            self.env._("Electronic Share"),
+            self.env._("Incentive"),
         ]
         buffer = io.BytesIO()
         workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-        sheet = workbook.add_worksheet(_("Collection Progress"))
+        sheet = workbook.add_worksheet(self.env._("Collection Progress"))
         title = workbook.add_format({"bold": True, "font_size": 14})
         header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
         money = workbook.add_format({"num_format": "#,##0.00"})
         percent = workbook.add_format({"num_format": "0.0%"})
         integer = workbook.add_format({"num_format": "0"})
         bold_money = workbook.add_format({"num_format": "#,##0.00", "bold": True})
-        sheet.write(0, 0, _("Collection Progress Table"), title)
+        sheet.write(0, 0, self.env._("Collection Progress Table"), title)
         sheet.write(
             1,
             0,
-            _(
+            self.env._(
                 "%(company)s, %(start)s to %(end)s",
                 company=self.env.company.name,
                 start=self.date_from,
@@ -162,7 +161,7 @@ class FeeCollectorProgress(models.TransientModel):
                 else:
                     sheet.write(index, column, value, formats[column])
         total_row = 4 + len(rows)
-        sheet.write(total_row, 0, _("Total"), header)
+        sheet.write(total_row, 0, self.env._("Total"), header)
         for column in (1, 2, 4, 5, 8):
             sheet.write(
                 total_row,

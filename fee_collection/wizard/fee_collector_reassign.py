@@ -129,4 +129,4 @@ class FeeCollectorReassignLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Subscriber")
     area_id = fields.Many2one(related="partner_id.area_id")
     old_collector_id = fields.Many2one("res.users", string="Current Collector")
-    new_collector_id = fields.Many2one("res.users", string="New Collector")
+    new_collector_id = fields.Many2one("res.users")

@@ -82,7 +82,7 @@ function filterIssuedToday() {
         },
         {
             content: "the filter is applied",
-            trigger: ".o_control_panel .o_searchview_facet:contains(Open):contains(Issued Today)",
+            trigger: ".o_control_panel .o_searchview_facet:contains(Issued Today):not(:contains(Open))",
         },
         {
             content: "close the filters",
@@ -135,7 +135,7 @@ registry.category("web_tour.tours").add("fee_collector_tour", {
         {
             content: "the outcome form opens on Promise to Pay",
             trigger:
-                ".modal .o_field_widget[name=outcome] .o_radio_item:contains(Promise to Pay) input:checked",
+                ".modal .o_field_widget[name=outcome]:contains(Promise to Pay)",
         },
         {
             content: "the promised amount is what is overdue",
@@ -159,6 +159,10 @@ registry.category("web_tour.tours").add("fee_collector_tour", {
             content: "record the promise",
             trigger: ".modal .modal-footer button[name=action_confirm]",
             run: "click",
+        },
+        {
+            content: "a notification confirms the promise",
+            trigger: ".o_notification:contains(Promise to Pay recorded for Liu Yang)",
         },
         {
             content: "the order shows the pending promise",
@@ -188,7 +192,7 @@ registry.category("web_tour.tours").add("fee_collector_tour", {
         {
             content: "the outcome form opens on Paid on the Spot",
             trigger:
-                ".modal .o_field_widget[name=outcome] .o_radio_item:contains(Paid on the Spot) input:checked",
+                ".modal .o_field_widget[name=outcome]:contains(Paid on the Spot)",
         },
         {
             content: "the amount received is what is overdue",
