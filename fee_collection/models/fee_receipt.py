@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
@@ -174,6 +176,23 @@ class FeeReceipt(models.Model):
             )
         return vals_list
 
+    def _log_on_invoices(self):
+        """One note on each invoice a receipt paid, all in one insert."""
+        bodies = {
+            line.move_id.id: Markup("<p>%s</p>")
+            % self.env._(
+                "%(amount)s paid by receipt %(receipt)s (%(user)s).",
+                amount=format_amount(self.env, line.amount, line.currency_id),
+                receipt=line.receipt_id.name,
+                user=line.receipt_id.user_id.name,
+            )
+            for line in self.line_ids
+        }
+        if bodies:
+            self.env["account.move"].sudo().browse(bodies)._message_log_batch(
+                bodies=bodies
+            )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -304,7 +323,7 @@ class FeeReceipt(models.Model):
         (Odoo retries the request on the serialization failure this raises)."""
         domain = [
             ("company_id", "=", company.id),
-            ("partner_id", "child_of", partner.id),
+            ("partner_id", "=", partner.id),
             ("account_type", "=", "asset_receivable"),
             ("parent_state", "=", "posted"),
             ("reconciled", "=", False),

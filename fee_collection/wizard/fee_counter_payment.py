@@ -213,16 +213,21 @@ class FeeCounterPayment(models.TransientModel):
         partner = self.partner_id._origin.commercial_partner_id
         if not partner:
             return self.env["account.move"]
-        return self.env["account.move"].search(
+        # Found through their open receivable items: the subscriber's few among a
+        # million invoices, by the indexed partner of the items.
+        lines = self.env["account.move.line"].search(
             [
-                ("commercial_partner_id", "=", partner.id),
+                ("partner_id", "=", partner.id),
                 ("company_id", "=", self.company_id.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
-            order="invoice_date_due, id",
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", ">", 0),
+            ]
         )
+        return lines.move_id.filtered(
+            lambda move: move.move_type == "out_invoice"
+        ).sorted(lambda move: (move.invoice_date_due, move.id))
 
     # ------------------------------------------------------------------
     # Actions
