@@ -18,6 +18,5 @@ from . import (
     fee_subscription,
     product_template,
     res_company,
-    res_config_settings,
     res_partner,
 )

@@ -29,15 +29,40 @@ class FeeDunningPolicy(models.Model):
     partner_count = fields.Integer(compute="_compute_partner_count")
 
     def _compute_partner_count(self):
+        """Subscribers this policy applies to: its own, and, for a company's default
+        policy, those of the company without a policy."""
+        Partner = self.env["res.partner"]
         counts = dict(
-            self.env["res.partner"]._read_group(
-                [("dunning_policy_id", "in", self.ids)],
+            Partner._read_group(
+                [("dunning_policy_id", "in", self.ids), ("is_subscriber", "=", True)],
                 ["dunning_policy_id"],
                 ["__count"],
             )
         )
+        defaults = self.filtered(
+            lambda policy: policy.company_id.dunning_policy_id == policy
+        )
+        by_default = (
+            dict(
+                Partner._read_group(
+                    [
+                        ("is_subscriber", "=", True),
+                        ("dunning_policy_id", "=", False),
+                        ("company_id", "in", [*defaults.company_id.ids, False]),
+                    ],
+                    ["company_id"],
+                    ["__count"],
+                )
+            )
+            if defaults
+            else {}
+        )
         for policy in self:
             policy.partner_count = counts.get(policy, 0)
+            if policy in defaults:
+                policy.partner_count += by_default.get(
+                    policy.company_id, 0
+                ) + by_default.get(policy.company_id.browse(), 0)
 
     @api.constrains("level_ids")
     def _check_level_days(self):

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields, sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from odoo.addons.fee_collection.models.fee_dunning_run import DUNNING_LOCK_KEY
 from odoo.addons.mail.tests.common import MockEmail
@@ -706,13 +706,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self.env["fee.dunning.level"].create(
                 {"policy_id": self.policy.id, "name": "Far", "days_overdue": 2**33}
             )
-        settings = self.env["res.config.settings"].create({})
-        settings.late_fee_daily_rate = 0.0005
-        settings.late_fee_cap_ratio = 0.5
-        settings.execute()
-        self.assertEqual(
-            (company.late_fee_daily_rate, company.late_fee_cap_ratio), (0.0005, 0.5)
-        )
+        self._check_settings_of_managers()
         wrong_model = self.env["sms.template"].create(
             {
                 "name": "Partner SMS",
@@ -724,6 +718,40 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self.reminder.sms_template_id = wrong_model
         with self.assertRaisesRegex(ValidationError, "choose its SMS template"):
             self.call.send_sms = True
+
+    def _check_settings_of_managers(self):
+        """Fee collection managers, not Odoo administrators, configure fee collection;
+        the company's checks apply to what they save."""
+        company = self.env.company
+        self.assertFalse(self.user_manager.has_group("base.group_system"))
+        with Form(self.env["fee.settings"].with_user(self.user_manager)) as form:
+            self.assertEqual(form.late_fee_daily_rate, company.late_fee_daily_rate)
+            form.late_fee_daily_rate = 0.0005
+            form.late_fee_cap_ratio = 0.5
+            form.fee_promise_max_days = 20
+        form.record.action_save()
+        self.assertEqual(
+            (
+                company.late_fee_daily_rate,
+                company.late_fee_cap_ratio,
+                company.fee_promise_max_days,
+            ),
+            (0.0005, 0.5, 20),
+        )
+        settings = (
+            self.env["fee.settings"]
+            .with_user(self.user_manager)
+            .create({"late_fee_daily_rate": 5.0})
+        )
+        with self.assertRaises(ValidationError):
+            settings.action_save()
+        with self.assertRaises(AccessError):
+            self.env["fee.settings"].with_user(self.user_accountant).create({})
+        self.assertEqual(
+            self.policy.partner_count,
+            len(self.env["res.partner"].search([("is_subscriber", "=", True)])),
+            "the company's default applies to the subscribers without a policy",
+        )
 
     def test_collector_cannot_change_levels(self):
         with self.assertRaises(AccessError):

@@ -8,5 +8,6 @@ from . import (
     fee_late_fee_waive,
     fee_receipt_void,
     fee_refund_reject,
+    fee_settings,
     fee_subscription_suspend,
 )

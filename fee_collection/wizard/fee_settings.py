@@ -1,0 +1,84 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+MANAGER = "fee_collection.group_fee_manager"
+# The company's fee collection settings, as this form shows them.
+COMPANY_FIELDS = (
+    "dunning_policy_id",
+    "dunning_fee_product_id",
+    "late_fee_daily_rate",
+    "late_fee_grace_days",
+    "late_fee_cap_ratio",
+    "late_fee_product_id",
+    "fee_promise_max_days",
+    "fee_unreachable_attempts",
+    "fee_duplicate_window_minutes",
+    "fee_cash_difference_threshold",
+)
+
+
+class FeeSettings(models.TransientModel):
+    """Fee collection's settings, for its managers, who need not be Odoo administrators
+    (Odoo's Settings are for those): the company's values, written back on save."""
+
+    _name = "fee.settings"
+    _description = "Fee Collection Settings"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    dunning_policy_id = fields.Many2one(
+        "fee.dunning.policy",
+        string="Default Dunning Policy",
+        domain="[('company_id', '=', company_id)]",
+    )
+    dunning_fee_product_id = fields.Many2one(
+        "product.product",
+        string="Dunning Fee Item",
+        domain="[('type', '=', 'service')]",
+    )
+    late_fee_daily_rate = fields.Float(
+        string="Late Fee a Day", digits=(16, 6), help="0.05% is 0.0005."
+    )
+    late_fee_grace_days = fields.Integer(string="Grace Days")
+    late_fee_cap_ratio = fields.Float(
+        string="Late Fee Cap", digits=(16, 4), help="Of the amount it is charged on."
+    )
+    late_fee_product_id = fields.Many2one(
+        "product.product", string="Late Fee Item", domain="[('type', '=', 'service')]"
+    )
+    fee_promise_max_days = fields.Integer(string="Promise Horizon (Days)")
+    fee_unreachable_attempts = fields.Integer(string="Visit After Missed Calls")
+    fee_duplicate_window_minutes = fields.Integer(string="Duplicate Payment Window")
+    fee_cash_difference_threshold = fields.Monetary(string="Cash Difference Alert")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        company = self.env.company
+        for name in COMPANY_FIELDS:
+            if name in fields_list:
+                value = company[name]
+                values[name] = (
+                    value.id if isinstance(value, models.BaseModel) else value
+                )
+        return values
+
+    def action_save(self):
+        """Write the settings on the company: a manager's decision, written as a system
+        step (managers may not write companies otherwise); the company's own checks apply."""
+        self.ensure_one()
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(
+                self.env._("Only fee collection managers change these settings.")
+            )
+        self.company_id.sudo().write(
+            {
+                name: self[name].id
+                if self._fields[name].type == "many2one"
+                else self[name]
+                for name in COMPANY_FIELDS
+            }
+        )
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
