@@ -33,6 +33,7 @@
         "wizard/fee_collector_reassign_views.xml",
         "wizard/fee_collector_progress_views.xml",
         "wizard/fee_settings_views.xml",
+        "views/fee_invoice_actions.xml",
         "views/fee_area_views.xml",
         "views/product_template_views.xml",
         "views/res_partner_views.xml",

@@ -188,16 +188,6 @@ class FeeBillingRun(models.Model):
             },
         }
 
-    def action_view_invoices(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        action["domain"] = [("fee_billing_run_id", "=", self.id)]
-        action["context"] = {"default_move_type": "out_invoice", "create": False}
-        return action
-
-    @api.model
     def _cron_bill_due_services(self, batch_size=500):
         """Daily, and when a user queues a large run: bill one bounded batch of today's run
         of each company and of every queued run, and report progress, so that the scheduler

@@ -81,8 +81,10 @@ class FeeDunningRun(models.Model):
                         run=run.name,
                     )
                 )
-            run.line_ids.filtered(lambda line: line.state == "draft").unlink()
-            run.line_ids.filtered(lambda line: line.state == "skipped").unlink()
+            # The preview is made again; what was executed is history, which no user deletes.
+            run.line_ids.filtered(
+                lambda line: line.state in ("draft", "skipped")
+            ).sudo().unlink()
             self.env["fee.dunning.line"].create(run._prepare_line_vals_list())
             run.state = "computed"
         return True
@@ -247,6 +249,8 @@ class FeeDunningRun(models.Model):
                 "level_id": step.id,
                 "invoice_ids": [Command.set(overdue.get("move_ids", []))],
             }
+            if step != current and current._escalates_from(step):
+                vals["change_reason"] = self._drop_reason(overdue, amount, days)
             if step != current:
                 if step._escalates_from(current) and partner._is_dunning_exempt(
                     self.date
@@ -298,6 +302,26 @@ class FeeDunningRun(models.Model):
             (self.date - overdue["paused_due"]).days if overdue["paused_due"] else 0
         )
         return amount + overdue["paused_amount"], max(days, paused_days)
+
+    def _drop_reason(self, overdue, amount, days):
+        """Why a subscriber's level drops: what is left overdue, and what a promise or a
+        dispute holds back."""
+        currency = self.company_id.currency_id
+        reason = (
+            self.env._(
+                "%(amount)s still overdue for %(days)s days.",
+                amount=format_amount(self.env, amount, currency),
+                days=days,
+            )
+            if amount
+            else self.env._("Nothing overdue any more.")
+        )
+        if overdue.get("paused"):
+            reason += " " + self.env._(
+                "%(amount)s held back by a promise to pay or a dispute.",
+                amount=format_amount(self.env, overdue["paused_amount"], currency),
+            )
+        return reason
 
     def _paused_reason(self, overdue):
         paused = overdue["paused"]
@@ -375,6 +399,9 @@ class FeeDunningLine(models.Model):
         index=True,
     )
     skip_reason = fields.Char()
+    change_reason = fields.Char(
+        string="Why Lower", help="Why the subscriber's level drops."
+    )
     action_ids = fields.One2many("fee.dunning.action", "line_id", string="Actions")
     order_ids = fields.One2many(
         "fee.collection.order", "dunning_line_id", string="Orders"
@@ -384,6 +411,11 @@ class FeeDunningLine(models.Model):
     )
     call_script = fields.Html(related="level_id.call_script")
     letter_body = fields.Html(related="level_id.letter_body")
+
+    @api.depends("run_id.name", "partner_id.name")
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = f"{line.run_id.name} · {line.partner_id.name}"
 
     @api.depends("company_id")
     def _compute_currency_id(self):
@@ -424,6 +456,11 @@ class FeeDunningLine(models.Model):
             )
             if escalating:
                 actions += escalating._perform_level_actions(level)
+            dropping = level_lines - escalating
+            if dropping:
+                dropping.partner_id._fee_log_level_drops(
+                    {level: dropping.partner_id}, run.company_id
+                )
             # Not a tracked field: skip the chatter's bookkeeping of the other ones.
             level_lines.partner_id.sudo().with_context(
                 tracking_disable=True

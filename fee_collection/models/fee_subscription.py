@@ -329,15 +329,6 @@ class FeeSubscription(models.Model):
     def action_close(self):
         return self._change_state("closed", {"draft", "disconnected"})
 
-    def action_view_invoices(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        action["domain"] = [("id", "in", self.invoice_line_ids.move_id.ids)]
-        action["context"] = {"default_move_type": "out_invoice", "create": False}
-        return action
-
     # ------------------------------------------------------------------
     # Billing helpers
     # ------------------------------------------------------------------

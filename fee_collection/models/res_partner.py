@@ -1,5 +1,7 @@
 from contextlib import contextmanager
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_is_zero
@@ -108,13 +110,25 @@ class ResPartner(models.Model):
         compute="_compute_fee_overdue",
         search="_search_fee_overdue_amount",
         currency_field="fee_currency_id",
-        help="Overdue receivable today, after unapplied payments and credit notes.",
+        help="Overdue receivable today, after unapplied payments and credit notes, what a "
+        "promise or a dispute holds back included.",
     )
     fee_overdue_days = fields.Integer(
         string="Days Overdue",
         compute="_compute_fee_overdue",
         search="_search_fee_overdue_days",
         help="Age of the oldest unpaid overdue amount.",
+    )
+    fee_paused_amount = fields.Monetary(
+        string="Of Which Held Back",
+        compute="_compute_fee_overdue",
+        currency_field="fee_currency_id",
+        help="Overdue, but not dunned while a promise to pay runs or a dispute is open.",
+    )
+    fee_promise_date = fields.Date(
+        string="Promised By",
+        compute="_compute_fee_overdue",
+        help="The latest date the subscriber promised to pay by (预约缴费).",
     )
     fee_currency_id = fields.Many2one(
         "res.currency", compute="_compute_fee_currency_id"
@@ -144,14 +158,42 @@ class ResPartner(models.Model):
         self.fee_currency_id = self.env.company.currency_id
 
     def _compute_fee_overdue(self):
+        """What is overdue, all of it: a promise or a dispute pauses dunning, it does not
+        hide the debt (what they hold back is shown beside it)."""
         today = fields.Date.context_today(self)
         data = self._get_overdue_data(today, self.env.company, self.ids)
+        promised = dict(
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("commercial_partner_id", "in", self.ids),
+                    ("promise_date", ">=", today),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ],
+                ["commercial_partner_id"],
+                ["promise_date:max"],
+            )
+        )
         for partner in self:
             overdue = data.get(partner.id)
-            partner.fee_overdue_amount = overdue["amount"] if overdue else 0.0
-            partner.fee_overdue_days = (
-                (today - overdue["oldest_due"]).days if overdue else 0
-            )
+            amount, days = self._owed_figures(overdue, today)
+            partner.fee_overdue_amount = amount
+            partner.fee_overdue_days = days
+            partner.fee_paused_amount = overdue["paused_amount"] if overdue else 0.0
+            partner.fee_promise_date = promised.get(partner, False)
+
+    @api.model
+    def _owed_figures(self, overdue, today):
+        """(amount, days) overdue of ``_get_overdue_data``'s figures of a partner, what
+        a promise or a dispute holds back included."""
+        if not overdue:
+            return 0.0, 0
+        days = (today - overdue["oldest_due"]).days if overdue["amount"] else 0
+        if overdue["paused_due"]:
+            days = max(days, (today - overdue["paused_due"]).days)
+        return overdue["amount"] + overdue["paused_amount"], days
 
     def _search_fee_overdue_amount(self, operator, value):
         return self._search_overdue("amount", operator, value)
@@ -167,9 +209,7 @@ class ResPartner(models.Model):
             raise ValidationError(self.env._("Unsupported search on overdue figures."))
         today = fields.Date.context_today(self)
         figures = {
-            partner_id: overdue["amount"]
-            if key == "amount"
-            else (today - overdue["oldest_due"]).days
+            partner_id: self._owed_figures(overdue, today)[0 if key == "amount" else 1]
             for partner_id, overdue in self._get_overdue_data(
                 today, self.env.company
             ).items()
@@ -462,6 +502,7 @@ class ResPartner(models.Model):
                 if partner.dunning_level_id._escalates_from(reached):
                     lowered.setdefault(reached, self.sudo().browse())
                     lowered[reached] |= partner
+            company_partners._fee_log_level_drops(lowered, company)
             for level, level_partners in lowered.items():
                 level_partners.dunning_level_id = level
                 if not level._suspends():
@@ -520,7 +561,26 @@ class ResPartner(models.Model):
             return 0.0, 0
         return overdue["amount"], (date - overdue["oldest_due"]).days
 
+    def _fee_log_level_drops(self, lowered, company):
+        """Say on each subscriber's chatter, in the company's language, that a payment
+        lowered its level ({new level: partners}), in one insert."""
+        env = self.with_context(lang=company.partner_id.lang or self.env.lang).env
+        bodies = {}
+        for level, partners in lowered.items():
+            new = level.with_env(env).name or env._("no level")
+            for partner in partners:
+                bodies[partner.id] = Markup("<p>%s</p>") % env._(
+                    "Dunning level lowered from %(old)s to %(new)s: a payment or credit "
+                    "note reduced the arrears.",
+                    old=partner.dunning_level_id.with_env(env).name,
+                    new=new,
+                )
+        if bodies:
+            self.browse(bodies)._message_log_batch(bodies=bodies)
+
     def _fee_reconnect_arrears_services(self):
+        """Reconnect the services suspended for arrears, and say so on the subscriber's
+        chatter in the company's language."""
         services = (
             self.env["fee.subscription"]
             .sudo()
@@ -532,8 +592,19 @@ class ResPartner(models.Model):
                 ]
             )
         )
-        if services:
-            services.action_reconnect()
+        if not services:
+            return
+        services.action_reconnect()
+        bodies = {}
+        for partner, partner_services in services.grouped("partner_id").items():
+            env = self.with_context(
+                lang=partner_services.company_id[:1].partner_id.lang or self.env.lang
+            ).env
+            bodies[partner.id] = Markup("<p>%s</p>") % env._(
+                "Reconnected, the arrears being cleared: %(services)s",
+                services=", ".join(partner_services.mapped("display_name")),
+            )
+        self.browse(bodies)._message_log_batch(bodies=bodies)
 
     # ------------------------------------------------------------------
     # Collection: the one way money is received from a subscriber

@@ -6,6 +6,7 @@ from . import (
     test_collector,
     test_collector_tour,
     test_counter,
+    test_desk,
     test_dunning,
     test_field_access,
     test_id_number,

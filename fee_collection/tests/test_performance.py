@@ -128,8 +128,8 @@ class TestPerformance(FeeCollectionCommon):
             self.env.invalidate_all()
             # Posted, reconciled, the subscriber judged once, the level lowered on the
             # subscriber and its invoice, the service reconnected, its open orders
-            # looked for.
-            with self.assertQueryCount(155):
+            # looked for, the drop and the reconnection noted on its chatter.
+            with self.assertQueryCount(157):
                 wizard._create_payments()
         self.assertEqual(self.services[0].state, "active")
         self.assertFalse(self.subscribers[0].dunning_level_id)
