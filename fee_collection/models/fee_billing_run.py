@@ -555,11 +555,13 @@ class FeeBillingRunIssue(models.Model):
         self.check_access("write")
         issues = self.filtered(lambda issue: issue.issue_type == "catch_up")
         issues.subscription_id.sudo().catch_up_confirmed = True
-        for issue in issues:
-            issue.subscription_id.message_post(
-                body=self.env._(
+        issues.subscription_id._message_log_batch(
+            {
+                issue.subscription_id.id: self.env._(
                     "Catch-up billing confirmed: %(reason)s", reason=issue.reason
                 )
-            )
+                for issue in issues
+            }
+        )
         issues.sudo().unlink()
         return True

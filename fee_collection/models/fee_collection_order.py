@@ -506,12 +506,8 @@ class FeeCollectionOrder(models.Model):
         return issued, updated
 
     def _close_escalated(self):
-        for order in self:
-            order.message_post(
-                body=self.env._(
-                    "Escalated: the subscriber is now due for more than this."
-                )
-            )
+        body = self.env._("Escalated: the subscriber is now due for more than this.")
+        self._message_log_batch(dict.fromkeys(self.ids, body))
         self.write({"state": "cancel"})
 
     def _update_figures(self, updates):
@@ -571,21 +567,24 @@ class FeeCollectionOrder(models.Model):
                 order="id",
             )
         }
+        channels = dict(
+            self.env["fee.receipt"]._fields["channel"]._description_selection(self.env)
+        )
+        bodies = {}
         for order in orders:
             receipt = receipts.get(order.partner_id)
-            order.message_post(
-                body=self.env._(
+            bodies[order.id] = (
+                self.env._(
                     "Closed: nothing is overdue any more (receipt %(receipt)s, "
                     "%(channel)s, %(user)s).",
                     receipt=receipt.name,
-                    channel=dict(
-                        receipt._fields["channel"]._description_selection(self.env)
-                    )[receipt.channel],
+                    channel=channels[receipt.channel],
                     user=receipt.user_id.name,
                 )
                 if receipt
                 else self.env._("Closed: nothing is overdue any more.")
             )
+        orders._message_log_batch(bodies)
         orders.filtered(lambda order: order.promise_state == "pending").write(
             {"promise_state": "kept"}
         )
@@ -595,10 +594,8 @@ class FeeCollectionOrder(models.Model):
         orders = self.sudo().search(
             [("partner_id", "in", partners.ids), ("state", "=", "open")]
         )
-        for order in orders:
-            order.message_post(
-                body=self.env._("Cancelled: the subscriber is exempt from dunning.")
-            )
+        body = self.env._("Cancelled: the subscriber is exempt from dunning.")
+        orders._message_log_batch(dict.fromkeys(orders.ids, body))
         orders.write({"state": "cancel"})
 
     # ------------------------------------------------------------------

@@ -382,13 +382,13 @@ class FeeReceiptReprint(models.Model):
         for vals in vals_list:
             vals["user_id"] = self.env.uid
         reprints = super().create(vals_list)
+        bodies = {}
         for receipt, receipt_reprints in reprints.grouped("receipt_id").items():
             receipt.sudo().print_count += len(receipt_reprints)
-            receipt.message_post(
-                body=self.env._(
-                    "Reprinted: %(reason)s", reason=receipt_reprints[0].reason
-                )
+            bodies[receipt.id] = self.env._(
+                "Reprinted: %(reason)s", reason=receipt_reprints[0].reason
             )
+        reprints.receipt_id._message_log_batch(bodies)
         return reprints
 
     def action_print(self):

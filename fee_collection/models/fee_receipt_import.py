@@ -161,7 +161,7 @@ class FeeReceiptImport(models.Model):
             )
             line.sudo().write({"status": "posted", "receipt_id": receipt.id})
         self.sudo().state = "done"
-        self.message_post(
+        self._message_log(
             body=self.env._("%(count)s paper receipts posted.", count=self.posted_count)
         )
         return True

@@ -871,6 +871,36 @@ class ResPartner(models.Model):
         if self.area_id.collector_ids and not self.collector_id:
             self.collector_id = self.area_id.collector_ids[:1]
 
+    def action_fee_register_payment(self):
+        """Odoo's payment wizard on the subscriber's open invoices, as one payment, for
+        an accountant recording a transfer from the subscriber's file."""
+        self.ensure_one()
+        invoices = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="invoice_date_due, id",
+        )
+        if not invoices:
+            raise UserError(
+                self.env._("%(subscriber)s has nothing to pay.", subscriber=self.name)
+            )
+        action = invoices.action_register_payment()
+        action["context"] = dict(action["context"], default_group_payment=True)
+        return action
+
+    def action_fee_take_payment(self):
+        """The counter, on this subscriber."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "fee_collection.fee_counter_payment_action"
+        )
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
     def action_view_subscriptions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

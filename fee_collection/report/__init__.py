@@ -1,1 +1,6 @@
-from . import fee_cash_reconciliation_report, fee_collector_leaderboard
+from . import (
+    fee_arrears_report,
+    fee_cash_reconciliation_report,
+    fee_collector_leaderboard,
+    fee_dunning_report,
+)

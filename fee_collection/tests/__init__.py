@@ -1,5 +1,6 @@
 from . import (
     test_access,
+    test_accountant_tour,
     test_billing,
     test_cashier_tour,
     test_collection_order,

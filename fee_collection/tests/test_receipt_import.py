@@ -73,6 +73,21 @@ class TestReceiptImport(FeeCollectionCommon):
             (self.january | self.neighbours).mapped("payment_state"), ["paid", "paid"]
         )
 
+    def test_cashier_without_email_posts_and_the_file_says_so(self):
+        """Counter staff often have no e-mail address: the automatic notes of a backfill
+        are logged, not sent, so they do not need one."""
+        self.user_cashier.email = False
+        backfill = self._import(
+            [f"P-001,2024-03-08,TV-0001,,25.00,{self.cash.code},fee_cashier"]
+        )
+        backfill.action_check()
+        backfill.action_post()
+        self.assertEqual(backfill.state, "done")
+        self.assertIn("1 paper receipts posted", backfill.message_ids[0].body)
+        self.assertEqual(
+            backfill.message_ids[0].author_id, self.user_cashier.partner_id
+        )
+
     def test_one_bad_row_posts_nothing_and_says_why(self):
         backfill = self._import(
             [

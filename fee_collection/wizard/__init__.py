@@ -1,6 +1,7 @@
 from . import (
     account_move_reversal,
     account_payment_register,
+    fee_arrears_as_of,
     fee_collection_outcome,
     fee_collector_progress,
     fee_collector_reassign,

@@ -291,7 +291,7 @@ class FeeCounterPayment(models.TransientModel):
             )
         partner = self.partner_id.commercial_partner_id
         partner.arrears_reason_id = self.reason_id
-        partner.message_post(
+        partner._message_log(
             body=self.env._(
                 "Refused to pay %(amount)s at the counter: %(reason)s",
                 amount=self.currency_id.format(self.total_due),

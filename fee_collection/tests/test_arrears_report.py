@@ -1,0 +1,201 @@
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import FeeCollectionCommon
+
+AS_OF = "2024-03-31"
+
+
+@tagged("post_install", "-at_install")
+class TestArrearsReport(FeeCollectionCommon):
+    """The arrears analysis on a data set whose answers are known, tied to the ledger.
+
+    As of 2024-03-31:
+    - Zhang Wei: January's 100.00 (cable TV), paid 40.00 on 20 January and 20.00 online
+      on 20 March: 40.00 open, 90 days overdue; February's 80.00 (30.00 cable TV, 50.00
+      broadband), 10.00 credited on 10 February: 70.00 open, 59 days.
+    - Li Na: March's 60.00 (cable TV), 30 days overdue, paid on 5 April (after the
+      date); 25.00 paid on 15 March and applied to nothing.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.li_na = cls._create_subscriber("Li Na", sequence="002")
+        cls.bank = cls.env.company._fee_get_payment_journals().filtered(
+            lambda journal: journal.type == "bank"
+        )[:1]
+
+    def setUp(self):
+        super().setUp()
+        self.january = self._invoice(amount=100.0, date="2024-01-01")
+        self._register_payment(self.january, date="2024-01-20", amount=40.0)
+        self.february = self._invoice_of_lines(
+            "2024-02-01", [(self.product_tv, 30.0), (self.product_broadband, 50.0)]
+        )
+        credit_note = self._invoice_of_lines(
+            "2024-02-10", [(self.product_tv, 10.0)], move_type="out_refund"
+        )
+        (credit_note | self.february).line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        ).reconcile()
+        with freeze_time("2024-03-20"):
+            self.subscriber._fee_collect(
+                20.0,
+                self.bank,
+                channel="online",
+                date=fields.Date.to_date("2024-03-20"),
+            )
+        self.march = self._invoice(amount=60.0, date="2024-03-01", partner=self.li_na)
+        unapplied = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.li_na.id,
+                "amount": 25.0,
+                "date": "2024-03-15",
+                "journal_id": self.bank.id,
+            }
+        )
+        unapplied.action_post()
+        self._register_payment(self.march, date="2024-04-05")
+
+    def _invoice_of_lines(self, date, lines, move_type="out_invoice", partner=None):
+        move = self.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": (partner or self.subscriber).id,
+                "invoice_date": date,
+                "invoice_date_due": date,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": product.id, "price_unit": price, "tax_ids": []}
+                    )
+                    for product, price in lines
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _report(self, as_of=AS_OF):
+        return self.env["fee.arrears.report"].with_context(fee_as_of=as_of)
+
+    def _totals(self, groupby=(), as_of=AS_OF, domain=()):
+        measures = [
+            "billed",
+            "collected",
+            "collected_in_month",
+            "credited",
+            "open_amount",
+            "overdue",
+            "unapplied",
+            "age_not_due",
+            "age_0_30",
+            "age_31_60",
+            "age_61_90",
+            "age_91_180",
+            "age_181_365",
+            "age_over_365",
+            "arrears_rate",
+            "collection_rate",
+            "collection_rate_month",
+        ]
+        rows = self._report(as_of)._read_group(
+            list(domain), list(groupby), [f"{name}:sum" for name in measures]
+        )
+        return {
+            tuple(row[: len(groupby)]): dict(
+                zip(measures, row[len(groupby) :], strict=True)
+            )
+            for row in rows
+        }
+
+    def _ledger_balance(self, as_of):
+        """The subscribers' receivable balance in the general ledger on ``as_of``."""
+        [[balance]] = self.env["account.move.line"]._read_group(
+            [
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("partner_id.is_subscriber", "=", True),
+                ("date", "<=", as_of),
+            ],
+            [],
+            ["balance:sum"],
+        )
+        return balance
+
+    def test_figures_as_of_a_past_date(self):
+        totals = self._totals()[()]
+        self.assertEqual(totals["billed"], 230.0, "100 + 80 - 10 + 60")
+        self.assertEqual(totals["collected"], 60.0, "Li Na's payment of April ignored")
+        self.assertEqual(totals["credited"], 10.0)
+        self.assertEqual(totals["open_amount"], 170.0)
+        self.assertEqual(totals["overdue"], 170.0)
+        self.assertEqual(totals["unapplied"], -25.0)
+        self.assertEqual(
+            (totals["age_0_30"], totals["age_31_60"], totals["age_61_90"]),
+            (60.0, 70.0, 40.0),
+        )
+        self.assertEqual(totals["age_not_due"] + totals["age_91_180"], 0.0)
+        self.assertEqual(totals["arrears_rate"], 73.91, "170 / 230")
+        self.assertEqual(totals["collection_rate"], 26.09, "60 / 230")
+
+    def test_ties_to_the_ledger_to_the_cent(self):
+        for as_of in ("2024-01-31", "2024-02-15", AS_OF, fields.Date.today()):
+            with self.subTest(as_of=as_of):
+                totals = self._totals(as_of=as_of)[()]
+                aging = sum(totals[name] for name in totals if name.startswith("age_"))
+                self.assertEqual(aging, totals["open_amount"])
+                self.assertAlmostEqual(
+                    totals["open_amount"] + totals["unapplied"],
+                    self._ledger_balance(as_of),
+                    places=2,
+                )
+        today = self._totals(as_of=fields.Date.today())[()]
+        self.assertEqual(today["open_amount"], 110.0, "Li Na paid in April")
+
+    def test_products_add_up_to_the_invoices(self):
+        by_product = self._totals(["product_id"])
+        tv = by_product[(self.product_tv,)]
+        broadband = by_product[(self.product_broadband,)]
+        self.assertEqual(tv["billed"], 180.0, "100 + 30 - 10 + 60")
+        self.assertEqual(broadband["billed"], 50.0)
+        self.assertEqual(tv["open_amount"], 126.25, "40 + 70 x 30/80 + 60")
+        self.assertEqual(broadband["open_amount"], 43.75, "70 x 50/80")
+
+    def test_months_channels_and_collection_within_the_month(self):
+        by_month = self._totals(["date:month"])
+        january = by_month[(fields.Date.to_date("2024-01-01"),)]
+        self.assertEqual(january["billed"], 100.0)
+        self.assertEqual(january["collected_in_month"], 40.0)
+        self.assertEqual(january["collected"], 60.0)
+        self.assertEqual(january["collection_rate_month"], 40.0)
+        self.assertEqual(january["arrears_rate"], 40.0)
+
+        by_channel = self._totals(["channel"], domain=[("collected", "!=", 0)])
+        self.assertEqual(by_channel[("online",)]["collected"], 20.0, "the receipt's")
+        self.assertEqual(by_channel[("other",)]["collected"], 40.0, "Odoo's wizard")
+
+    def test_a_day_to_come_is_refused(self):
+        with freeze_time("2024-03-31"):
+            with self.assertRaisesRegex(UserError, "has not come yet"):
+                self._report("2024-04-01").search([])
+            wizard = Form(self.env["fee.arrears.as.of"])
+            wizard.date = fields.Date.to_date("2024-04-01")
+            with self.assertRaisesRegex(UserError, "has not come yet"):
+                wizard.save().action_open()
+            wizard.date = fields.Date.to_date("2024-03-15")
+            action = wizard.save().action_open()
+        self.assertEqual(action["context"], {"fee_as_of": "2024-03-15"})
+        self.assertEqual(action["res_model"], "fee.arrears.report")
+
+    def test_collectors_and_cashiers_cannot_read_the_analysis(self):
+        for user in (self.user_collector, self.user_cashier):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self._report().with_user(user).search([])
+        rows = self._report().with_user(self.user_accountant).search([])
+        self.assertTrue(rows)
