@@ -8,7 +8,8 @@ database that has the add-on installed and no benchmark data yet:
         batches through the ORM (create(vals_list), then action_activate()); then times
         fee.billing.run.create({"date": D}).action_run() up to its commit (phase "run"):
         N posted invoices of K lines each. A run queued for the scheduler is billed by
-        --cron-workers processes (0, and always with --profile: in this process).
+        --cron-workers processes (0, and always with --profile or --statements: in this
+        process).
     bench_billing.py -c CONF -d DB oca --n N --services K --date D --out JSON [--profile P]
         N partners, each with one contract.contract (customer, monthly from D) of K lines
         priced from the pricelist (automatic_price), through the ORM; then times the
@@ -23,9 +24,6 @@ query counting and profiles are the harness's (``harness.py``); queries per invo
 the run's queries over the invoices it made.
 """
 
-import contextlib
-import datetime
-import select
 import time
 
 import harness
@@ -115,50 +113,15 @@ def check(result, env, moves, products):
 # ----------------------------------------------------------------------
 
 
-def bill_queued(env, run_id, patience=0):
-    """Process the scheduler's ready jobs (ir.cron._process_jobs, what Odoo's cron
-    workers call: a transaction and a commit per batch) until run ``run_id`` is done.
-    With ``patience`` (seconds), as a cron worker process: woken by the scheduler's
-    notifications, waiting that long for a job to be ready; else, in this process, it
-    fails as soon as none is."""
-    import odoo.sql_db
-
-    IrCron = env.registry["ir.cron"]
-    run = env["fee.billing.run"].browse(run_id)
-    with contextlib.ExitStack() as stack:
-        connection = None
-        if patience:
-            listener = stack.enter_context(odoo.sql_db.db_connect("postgres").cursor())
-            listener.execute("LISTEN cron_trigger")
-            listener.commit()
-            connection = listener._cnx
-        idle_since = time.monotonic()
-        while True:
-            IrCron._process_jobs(env.cr.dbname)
-            env.cr.rollback()  # a new snapshot, to see what the jobs committed
-            env.invalidate_all()
-            if run.state == "done":
-                return run
-            if env["ir.cron.trigger"].search_count([]) or env["ir.cron"].search_count(
-                [("nextcall", "<=", datetime.datetime.now())]
-            ):
-                idle_since = time.monotonic()
-            elif time.monotonic() - idle_since >= patience:
-                raise RuntimeError(f"{run.name} is {run.state}, no job is ready")
-            if connection is not None:
-                select.select([connection], [], [], 1.0)
-                connection.poll()
-                connection.notifies.clear()
-
-
-def cron_worker(env, run_id):
-    bill_queued(env, run_id, patience=120)
+def billed(env, run_id):
+    """Whether the scheduler has billed run ``run_id`` (``harness.Scheduler``)."""
+    return env["fee.billing.run"].browse(run_id).state == "done"
 
 
 def fee_bench(env, args):
     n, services, date = args.n, args.services, args.date
-    # cProfile sees this process only: a profile bills with the jobs run in it.
-    cron_workers = 0 if args.profile else args.cron_workers
+    # cProfile and the statements' shapes see this process only.
+    cron_workers = harness.cron_workers(args)
     started = time.perf_counter()
     products = make_products(env, services)
     partners = make_partners(env, n)
@@ -181,31 +144,22 @@ def fee_bench(env, args):
     setup_s = time.perf_counter() - started
 
     # Only the billing jobs may run: the scheduler's other jobs would blur the timing.
-    billing_jobs = env.ref("fee_collection.ir_cron_fee_billing") | env.ref(
-        "fee_collection.ir_cron_fee_billing_helper"
+    harness.scheduler_only(
+        env,
+        "fee_collection.ir_cron_fee_billing",
+        "fee_collection.ir_cron_fee_billing_helper",
     )
-    env["ir.cron"].search([("id", "not in", billing_jobs.ids)]).active = False
-    env.cr.commit()
     # Odoo's cron worker processes, as a server started with --workers runs them (two
     # by default, max_cron_threads), started (registry loaded) before the timing.
-    workers = (
-        harness.Workers(args.config, env.cr.dbname, cron_workers, cron_worker)
-        if cron_workers
-        else None
-    )
+    scheduler = harness.Scheduler(args.config, env.cr.dbname, cron_workers, billed)
     processes = 1
 
     def bill():
         nonlocal processes
         run = env["fee.billing.run"].create({"date": date})
-        queued = isinstance(run.action_run(), dict)
-        env.cr.commit()
-        if workers:
-            processes = cron_workers if queued else 1
-            workers.run(run.id)  # they stop at once if it is done
-            env.invalidate_all()
-        else:
-            bill_queued(env, run.id)
+        if isinstance(run.action_run(), dict):  # queued
+            processes = scheduler.processes
+        scheduler.run(env, run.id)  # at once if it is done
         return run
 
     measurement = harness.Measurement(env, args.profile, args.statements)
@@ -316,12 +270,7 @@ def run_arguments(parser, cron_workers=False):
     harness.run_arguments(parser)
     parser.add_argument("--services", type=int, default=1)
     if cron_workers:
-        parser.add_argument(
-            "--cron-workers",
-            type=int,
-            default=2,
-            help="cron worker processes that bill a queued run (0: in this process)",
-        )
+        harness.cron_workers_argument(parser, default=2)
 
 
 def report(rows):

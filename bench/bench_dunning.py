@@ -10,7 +10,12 @@ Driven by ``bench_dunning.sh`` (read its header first); each sub-command works o
         replaced), so that the receivable lines are exactly what a posted invoice has.
     bench_dunning.py -c CONF -d DB fee-run --n N --date D [--day 2] --out JSON [--profile P]
         fee.dunning.run: action_compute() (phase "compute") then action_execute() (phase
-        "execute"), each timed up to its commit.
+        "execute"), each timed up to its commit. A run of more lines than the add-on
+        executes in the request (SYNC_RUN_MAX_LINES) is queued: the execute phase lasts
+        until Odoo's scheduler has executed it, in --cron-workers processes (1; 0, and
+        always with --profile or --statements: in this process) with its other jobs
+        switched off. D must be the scheduler's today (day 1) or the day after today's
+        run (day 2): the job that executes a queued run also makes and computes today's.
     bench_dunning.py -c CONF -d DB oca-setup
         an account_credit_control policy equivalent to the retail dunning policy.
     bench_dunning.py -c CONF -d DB oca-run --n N --date D [--day 2] --out JSON [--exec-max K]
@@ -165,9 +170,25 @@ def generate(env, args):
 # ----------------------------------------------------------------------
 
 
+def executed(env, run_id):
+    """Whether the scheduler has executed run ``run_id`` (``harness.Scheduler``): the run
+    is done, or none of its lines is left to execute (the job's call that executes the
+    last ones leaves the run in progress: see the check in ``fee_run``)."""
+    return env["fee.dunning.run"].browse(run_id).state == "done" or not env[
+        "fee.dunning.line"
+    ].search_count([("run_id", "=", run_id), ("state", "=", "draft")])
+
+
 def fee_run(env, args):
+    from odoo import fields
+
+    from odoo.addons.fee_collection.models.fee_dunning_run import SYNC_RUN_MAX_LINES
+
     company = env.ref("base.main_company")
-    run = env["fee.dunning.run"].create({"date": args.date, "company_id": company.id})
+    Run = env["fee.dunning.run"]
+    run = Run.create({"date": args.date, "company_id": company.id})
+    # Only the dunning job may run: the scheduler's other jobs would blur the timing.
+    harness.scheduler_only(env, "fee_collection.ir_cron_fee_dunning")
     measurement = harness.Measurement(env, args.profile, args.statements)
     measurement("compute", run.action_compute)
     states = dict(
@@ -175,7 +196,32 @@ def fee_run(env, args):
             [("run_id", "=", run.id)], ["state"], ["__count"]
         )
     )
-    measurement("execute", run.action_execute)
+    # Odoo's cron worker process(es), started (registry loaded) before the timing, for a
+    # run that the add-on queues: one job, one company lock, so one worker does it all.
+    queues = states.get("draft", 0) > SYNC_RUN_MAX_LINES
+    today = fields.Date.context_today(Run)
+    if queues and not Run.search_count(
+        [("company_id", "=", company.id), ("date", "=", today)]
+    ):
+        raise SystemExit(
+            f"fee-run: the scheduler that executes a queued run also makes and computes "
+            f"today's ({today}); run {args.date} on that day (day 1) or the day after it"
+        )
+    scheduler = harness.Scheduler(
+        args.config,
+        env.cr.dbname,
+        harness.cron_workers(args) if queues else 0,
+        executed,
+    )
+    executed_by = "request"
+
+    def execute():
+        nonlocal executed_by
+        if isinstance(run.action_execute(), dict) or scheduler.workers:
+            executed_by = f"scheduler ({scheduler.processes} process)"
+            scheduler.run(env, run.id)  # at once if it is done
+
+    measurement("execute", execute)
     actions = {
         f"{kind}:{state}": count
         for kind, state, count in env["fee.dunning.action"]._read_group(
@@ -201,8 +247,22 @@ def fee_run(env, args):
         levels=levels,
         actions=actions,
         state=run.state,
+        executed_by=executed_by,
+        scheduler_wait_s=scheduler.waited,
+        scheduler_calls=env["ir.cron.progress"].search_count(
+            [
+                ("cron_id", "=", env.ref("fee_collection.ir_cron_fee_dunning").id),
+                ("create_date", ">=", run.create_date),
+            ]
+        ),
+        runs_made=Run.search_count([("id", ">", run.id)]),
     )
-    problems = [] if run.state == "done" else [f"run {run.state}, expected done"]
+    problems = []
+    if run.state != "done":
+        left = " after its last line" if states.get("draft") else ""
+        problems.append(f"run {run.state}{left}, expected done")
+    if result["runs_made"]:
+        problems.append(f"{result['runs_made']} other run(s) made, expected none")
     return check(result, problems, sum(levels.values()))
 
 
@@ -338,11 +398,13 @@ def oca_run(env, args):
 # ----------------------------------------------------------------------
 
 
-def run_arguments(parser, exec_max=False):
+def run_arguments(parser, exec_max=False, cron_workers=False):
     harness.run_arguments(parser)
     parser.add_argument("--day", type=int, default=1)
     if exec_max:
         parser.add_argument("--exec-max", type=int, default=0)
+    if cron_workers:
+        harness.cron_workers_argument(parser, default=1)
 
 
 def generate_arguments(parser):
@@ -356,6 +418,7 @@ def report(rows):
         [
             ("run", lambda row: f"day {row['day']}"),
             ("lines", lambda row: f"{row['lines']:,}"),
+            ("executed by", lambda row: row.get("executed_by", "request")),
             harness.phase_column("compute"),
             harness.phase_column("execute"),
         ],
@@ -382,7 +445,10 @@ if __name__ == "__main__":
         __doc__,
         {
             "generate": (generate_arguments, generate),
-            "fee-run": (run_arguments, fee_run),
+            "fee-run": (
+                lambda parser: run_arguments(parser, cron_workers=True),
+                fee_run,
+            ),
             "oca-setup": (lambda parser: None, oca_setup),
             "oca-run": (lambda parser: run_arguments(parser, exec_max=True), oca_run),
         },

@@ -7,6 +7,10 @@ operation to ``Measurement`` and checks what it did; this module does the rest.
 - **Timing.** A phase starts on a cold cache after a commit, as a scheduled action in a
   new transaction does, and ends with its commit: wall clock (``seconds``), Python CPU
   time of the measuring process plus that of its ``Workers`` (``cpu_s``).
+- **The scheduler.** Work that the add-on queues for Odoo's scheduler is done by
+  ``Scheduler``: cron worker processes, as a server started with ``--workers`` runs them,
+  each calling ``ir.cron._process_jobs`` (a transaction and a commit per call of a job)
+  until the work is finished; the phase ends when they all have.
 - **Queries.** One counter, Odoo's own per-thread SQL hook (``query_hooks``, the one
   Odoo's profiler uses): every statement that an Odoo cursor (``odoo.sql_db.Cursor``)
   executes, in the measuring process and in the worker processes it starts, counted once
@@ -35,6 +39,7 @@ import multiprocessing
 import os
 import pstats
 import re
+import select
 import statistics
 import sys
 import threading
@@ -429,30 +434,120 @@ class Workers:
                     raise RuntimeError("a worker failed to start")
 
     def run(self, *task):
-        """Run ``task`` in every worker and wait for them all to end."""
+        """Run ``task`` in every worker, wait for them all to end; returns the result of
+        ``target`` in each."""
         global _elsewhere  # noqa: PLW0603
         for _process in self.processes:
             self.tasks.put(task)
-        figures = [self.figures.get() for _process in self.processes]
+        outcomes = [self.figures.get() for _process in self.processes]
         for process in self.processes:
             process.join()
-        if None in figures or any(process.exitcode for process in self.processes):
+        if None in outcomes or any(process.exitcode for process in self.processes):
             raise RuntimeError("a worker failed")
-        for values in figures:
+        for values, _result in outcomes:
             _elsewhere += Figures(0.0, *values)
+        return [result for _values, result in outcomes]
 
 
 def _worker(conf, db, target, *, ready, tasks, figures):
-    values = None
+    outcome = None
     try:
         with environment(conf, db) as env:
             ready.set()
             task = tasks.get()
             start = Figures.now()
-            target(env, *task)
-            values = Figures.since(start).values()[1:]
+            result = target(env, *task)
+            outcome = (Figures.since(start).values()[1:], result)
     finally:
-        figures.put(values)
+        figures.put(outcome)
+
+
+# ----------------------------------------------------------------------
+# The scheduler
+# ----------------------------------------------------------------------
+
+CRON_PATIENCE = 120  # seconds a cron worker process waits for a job to be ready
+
+
+def scheduler_only(env, *xmlids):
+    """Only these scheduled actions may run: the scheduler's other jobs would blur the
+    timing. Committed."""
+    jobs = [env.ref(xmlid).id for xmlid in xmlids]
+    env["ir.cron"].search([("id", "not in", jobs)]).active = False
+    env.cr.commit()
+
+
+def run_scheduler(env, finished, patience=0):
+    """Process the scheduler's ready jobs (``ir.cron._process_jobs``, what Odoo's cron
+    workers call: a transaction and a commit per call of a job) until ``finished()`` is
+    true, read on a new snapshot after each round. With ``patience`` (seconds), as a cron
+    worker process: woken by the scheduler's notifications (or after a second without
+    one), waiting that long for a job to be ready; else, in this process, it fails as soon
+    as none is. Returns the seconds it waited for a notification while a job was ready (a
+    job that leaves work for another round without a notification: Odoo's own cron
+    workers would wait for their next wake-up, up to a minute)."""
+    import odoo.sql_db
+
+    IrCron = env.registry["ir.cron"]
+    waited = 0.0
+    with contextlib.ExitStack() as stack:
+        connection = None
+        if patience:
+            listener = stack.enter_context(odoo.sql_db.db_connect("postgres").cursor())
+            listener.execute("LISTEN cron_trigger")
+            listener.commit()
+            connection = listener._cnx
+        idle_since = time.monotonic()
+        while True:
+            IrCron._process_jobs(env.cr.dbname)
+            env.cr.rollback()  # a new snapshot, to see what the jobs committed
+            env.invalidate_all()
+            if finished():
+                return waited
+            ready = env["ir.cron.trigger"].search_count([]) or env[
+                "ir.cron"
+            ].search_count([("nextcall", "<=", datetime.datetime.now())])
+            if ready:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= patience:
+                raise RuntimeError("no job is ready, and the work is not finished")
+            if connection is not None:
+                started = time.monotonic()
+                select.select([connection], [], [], 1.0)
+                connection.poll()
+                connection.notifies.clear()
+                if ready:
+                    waited += time.monotonic() - started
+
+
+def cron_worker(env, finished, *args):
+    """A cron worker process's task: the scheduler's jobs until ``finished(env, *args)``."""
+    return run_scheduler(env, lambda: finished(env, *args), patience=CRON_PATIENCE)
+
+
+class Scheduler:
+    """Odoo's scheduler doing the work queued by a phase: ``count`` cron worker
+    processes (``Workers``, started before any phase, as a server started with
+    ``--workers`` runs them: two by default) or, with ``count`` 0, this process (cProfile
+    sees this process only). ``finished(env, *args)``, a module-level function, says when
+    the work is done."""
+
+    def __init__(self, conf, db, count, finished):
+        self.finished = finished
+        self.workers = Workers(conf, db, count, cron_worker) if count else None
+        self.processes = count or 1
+        self.waited = 0.0  # seconds waited for a notification while a job was ready
+
+    def run(self, env, *args):
+        """Commit, then run the scheduler until the work is finished (at once if it
+        is)."""
+        env.cr.commit()
+        if self.workers:
+            waits = self.workers.run(self.finished, *args)
+            env.invalidate_all()
+        else:
+            waits = [run_scheduler(env, lambda: self.finished(env, *args))]
+        self.waited += max(waits)
 
 
 # ----------------------------------------------------------------------
@@ -707,6 +802,23 @@ def run_arguments(parser):
     parser.add_argument(
         "--statements", help="SQL by shape into PREFIX-PHASE-statements.txt"
     )
+
+
+def cron_workers_argument(parser, default):
+    """The cron worker processes that do the work queued for the scheduler."""
+    parser.add_argument(
+        "--cron-workers",
+        type=int,
+        default=default,
+        help="cron worker processes that do the work queued for the scheduler (0, and "
+        "always with --profile or --statements: this process)",
+    )
+
+
+def cron_workers(args):
+    """``--cron-workers``, or 0 where a profile or the statements' shapes are taken: they
+    see this process only."""
+    return 0 if args.profile or args.statements else args.cron_workers
 
 
 def per_unit(row, field, spec):
