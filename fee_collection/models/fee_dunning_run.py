@@ -137,8 +137,13 @@ class FeeDunningRun(models.Model):
     def _cron_run_dunning(self, batch_size=1000):
         """Daily, and when a user queues a large run: compute today's run per company, then
         execute it and every queued run a batch at a time; the scheduler commits after each
-        call and calls again while lines remain."""
-        runs = self._get_todays_runs() | self.search([("state", "=", "running")])
+        call. While lines remain the job is called again, at once. A company with a queued
+        run in progress gets today's run once that one is done (the job calls itself back
+        then), since a run never starts before an earlier one is finished."""
+        running = self.search([("state", "=", "running")])
+        runs = running | self._get_todays_runs(
+            self.env["res.company"].search([("id", "not in", running.company_id.ids)])
+        )
         done = 0
         for run in runs.filtered(lambda run: run.state in ("computed", "running")):
             done += run._execute_next_batch(batch_size)
@@ -146,13 +151,15 @@ class FeeDunningRun(models.Model):
             [("run_id", "in", runs.ids), ("state", "=", "draft")]
         )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining or running.filtered(lambda run: run.state == "done"):
+            self.env.ref("fee_collection.ir_cron_fee_dunning").sudo()._trigger()
 
     @api.model
-    def _get_todays_runs(self):
-        """Today's run of each company with a dunning policy, created and computed when
-        missing."""
+    def _get_todays_runs(self, companies):
+        """Today's run of each of ``companies`` with a dunning policy, created and
+        computed when missing."""
         today = fields.Date.context_today(self)
-        companies = self.env["res.company"].search([("dunning_policy_id", "!=", False)])
+        companies = companies.filtered("dunning_policy_id")
         runs = self.browse()
         for company in companies:
             company_runs = self.with_company(company)
@@ -349,8 +356,11 @@ class FeeDunningRun(models.Model):
         if not lines:
             self.state = "done"
             return 0
-        self.state = "running"
         lines._execute()
+        left = self.env["fee.dunning.line"].search_count(
+            [("run_id", "=", self.id), ("state", "=", "draft")], limit=1
+        )
+        self.state = "running" if left else "done"
         return len(lines)
 
 

@@ -1,3 +1,5 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -13,12 +15,18 @@ AGING_BUCKETS = [
     ("age_181_365", 181, 365),
     ("age_over_365", 366, None),
 ]
+KPI_MEASURES = ["billed", "collected", "collected_in_month", "overdue", "written_off"]
 # Rates are ratios of the group's sums, not sums (or averages) of the rows' rates.
 RATES = {
     "arrears_rate": ("overdue", "billed"),
     "collection_rate": ("collected", "billed"),
     "collection_rate_month": ("collected_in_month", "billed"),
 }
+
+
+def ratio(numerator, denominator):
+    """A rate as a fraction, to the 100th of a % (0.0449 for 4.49 %)."""
+    return round(numerator / denominator, 4) if denominator else None
 
 
 class FeeArrearsReport(models.Model):
@@ -138,6 +146,53 @@ class FeeArrearsReport(models.Model):
                 )
             )
         return as_of or today
+
+    @api.model
+    def _get_month_as_of(self, start):
+        """The end of the month starting on ``start``, or today for the month in
+        progress; a month to come is refused."""
+        today = fields.Date.context_today(self)
+        if start > today:
+            raise UserError(
+                self.env._(
+                    "%(month)s has not started yet: choose a month up to this one.",
+                    month=start.strftime("%Y-%m"),
+                )
+            )
+        return min(start + relativedelta(months=1, days=-1), today)
+
+    @api.model
+    def _get_window(self, start):
+        """The twelve billing months ending with the month starting on ``start``."""
+        return [
+            ("date", ">=", start - relativedelta(months=11)),
+            ("date", "<=", start),
+        ]
+
+    @api.model
+    def _get_kpis(self, start):
+        """The headline figures of the month starting on ``start``, as of its end: of
+        the twelve billing months ending with it, what was billed, collected and is
+        overdue, the arrears, collection and bad-debt rates, and the collection rate
+        of the month's own bills within the month."""
+        report = self.with_context(fee_as_of=self._get_month_as_of(start))
+        aggregates = [f"{name}:sum" for name in KPI_MEASURES]
+        [totals] = report._read_group(self._get_window(start), [], aggregates)
+        [month] = report._read_group([("date", "=", start)], [], aggregates)
+        totals = dict(zip(KPI_MEASURES, totals, strict=True))
+        month = dict(zip(KPI_MEASURES, month, strict=True))
+        return {
+            "billed": totals["billed"],
+            "collected": totals["collected"],
+            "overdue": totals["overdue"],
+            "written_off": totals["written_off"],
+            "arrears_rate": ratio(totals["overdue"], totals["billed"]),
+            "collection_rate": ratio(totals["collected"], totals["billed"]),
+            "collection_rate_month": ratio(
+                month["collected_in_month"], month["billed"]
+            ),
+            "bad_debt_rate": ratio(totals["written_off"], totals["billed"]),
+        }
 
     # ------------------------------------------------------------------
     # Rates of groups

@@ -1,3 +1,7 @@
+import base64
+import io
+
+import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command, fields
@@ -199,3 +203,88 @@ class TestArrearsReport(FeeCollectionCommon):
                 self._report().with_user(user).search([])
         rows = self._report().with_user(self.user_accountant).search([])
         self.assertTrue(rows)
+
+    # ------------------------------------------------------------------
+    # The monthly Excel report
+    # ------------------------------------------------------------------
+
+    def _export(self, month, user=None):
+        wizard = (
+            self.env["fee.arrears.monthly"]
+            .with_user(user or self.user_accountant)
+            .create({"month": month})
+        )
+        wizard.action_export()
+        return openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file)))
+
+    def _table(self, sheet):
+        """The rows under the header row (the fourth), as lists of values."""
+        return [list(row) for row in sheet.iter_rows(min_row=5, values_only=True)]
+
+    def test_monthly_excel_equals_the_pivot(self):
+        with freeze_time("2024-04-10"):
+            book = self._export("2024-03-01")
+        self.assertEqual(
+            book.sheetnames,
+            [
+                "Summary",
+                "By Branch",
+                "By Fee Item",
+                "By Collector",
+                "By Channel",
+                "Aging",
+                "Reasons",
+                "Top Debtors",
+                "Month over Month",
+                "Dunning Wave",
+            ],
+        )
+        summary = {row[0]: row[1:] for row in self._table(book["Summary"])}
+        self.assertEqual(summary["Billed (12 months)"][0], 230.0)
+        self.assertEqual(summary["Overdue"][0], 170.0)
+        self.assertEqual(summary["Arrears Rate"][0], 0.7391)
+        self.assertEqual(book["Summary"]["B5"].number_format, "#,##0.00")
+        self.assertEqual(book["Summary"]["B8"].number_format, "0.00%")
+        self.assertEqual(book["Summary"].freeze_panes, "B5")
+
+        pivot = self._totals(["product_id"])
+        fee_items = {row[0]: row[1:] for row in self._table(book["By Fee Item"])}
+        for product in (self.product_tv, self.product_broadband):
+            figures = pivot[(product,)]
+            self.assertEqual(
+                fee_items[product.display_name][:3],
+                [figures["billed"], figures["collected"], figures["overdue"]],
+            )
+            self.assertEqual(
+                fee_items[product.display_name][3] * 100, figures["arrears_rate"]
+            )
+        self.assertEqual(fee_items["Total"][:3], [230.0, 60.0, 170.0])
+
+        aging = self._table(book["Aging"])[-1]
+        self.assertEqual(aging[:2], ["Total", 170.0])
+        self.assertEqual(aging[2:], [0.0, 60.0, 70.0, 40.0, 0.0, 0.0, 0.0])
+
+        months = self._table(book["Month over Month"])
+        self.assertEqual(
+            [row[:5] for row in months],
+            [
+                ["2024-01", 100.0, 40.0, 60.0, 40.0],
+                ["2024-02", 70.0, 0.0, 0.0, 70.0],
+                ["2024-03", 60.0, 0.0, 0.0, 60.0],
+                ["Total", 230.0, 40.0, 60.0, 170.0],
+            ],
+        )
+        channels = {row[0]: row[1] for row in self._table(book["By Channel"])}
+        self.assertEqual(channels, {"Online": 20.0, "Accounting": 40.0, "Total": 60.0})
+        debtors = self._table(book["Top Debtors"])
+        self.assertEqual([row[0] for row in debtors], ["Zhang Wei", "Li Na"])
+        self.assertEqual([row[3] for row in debtors], [110.0, 60.0])
+
+    def test_monthly_excel_refuses_months_to_come_and_empty_periods(self):
+        with freeze_time("2024-04-10"):
+            with self.assertRaisesRegex(UserError, "has not started yet"):
+                self._export("2024-05-01")
+            with self.assertRaisesRegex(UserError, "Nothing was billed"):
+                self._export("2022-01-01")
+            with self.assertRaises(AccessError):
+                self._export("2024-03-01", user=self.user_cashier)

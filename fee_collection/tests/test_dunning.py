@@ -639,16 +639,51 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             self.assertEqual(
                 set(run.line_ids.mapped("state")), {"draft"}, "nothing in the request"
             )
-            self.assertTrue(
-                self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)])
-            )
-            for _call in range(3):
-                self.env["fee.dunning.run"].sudo()._cron_run_dunning(batch_size=1)
-        self.assertEqual(run.state, "done")
+            triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)])
+            self.assertEqual(len(triggers), 1)
+            with self._record_cron_progress() as progress:
+                Run = self.env["fee.dunning.run"].sudo()
+                Run._cron_run_dunning(batch_size=1)
+                self.assertEqual(run.state, "running")
+                self.assertEqual(
+                    len(self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)])),
+                    2,
+                    "called back at once while lines remain",
+                )
+                Run._cron_run_dunning(batch_size=1)
+                self.assertEqual(run.state, "done", "by the call that ends it")
+        self.assertEqual(progress, [(1, 1), (1, 0)])
         self.assertEqual((self.subscriber | neighbour).dunning_level_id, self.reminder)
         self.assertEqual(
             self.env["fee.dunning.run"].search([]), run, "the queued run is today's"
         )
+
+    def test_todays_run_waits_for_a_queued_earlier_run(self):
+        """A backdated run queued for the scheduler is executed before today's run is
+        made: a run never starts before an earlier one is finished."""
+        self._invoice(due="2024-01-01")
+        job = self.env.ref("fee_collection.ir_cron_fee_dunning")
+        Run = self.env["fee.dunning.run"].sudo()
+        with freeze_time("2024-01-10"), self.mockSMSGateway():
+            run = Run.create({"date": "2024-01-05"})
+            with patch(
+                "odoo.addons.fee_collection.models.fee_dunning_run.SYNC_RUN_MAX_LINES",
+                0,
+            ):
+                run.action_execute()
+            self.assertEqual(run.state, "running")
+            self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)]).unlink()
+            Run._cron_run_dunning()
+            self.assertEqual(run.state, "done")
+            mine = [("company_id", "=", run.company_id.id)]
+            self.assertEqual(Run.search(mine), run, "today's run waited")
+            self.assertTrue(
+                self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)]),
+                "and the job called itself back to make it",
+            )
+            Run._cron_run_dunning()
+        today = Run.search([*mine, ("date", "=", "2024-01-10")])
+        self.assertEqual(today.state, "done")
 
     def test_companies_are_dunned_apart(self):
         other_company = self.setup_other_company()["company"]

@@ -1,11 +1,10 @@
 import base64
-import io
 from datetime import timedelta
-
-import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from ..tools import xlsx
 
 
 class FeeCollectorProgress(models.TransientModel):
@@ -111,66 +110,35 @@ class FeeCollectorProgress(models.TransientModel):
         return ((end - start).days + 1) / ((target.date_to - target.date_from).days + 1)
 
     def _build_workbook(self, rows):
-        headers = [
-            self.env._("Collector"),
-            self.env._("Amount Target"),
-            self.env._("Collected"),
-            self.env._("Collected vs Target"),
-            self.env._("Orders Target"),
-            self.env._("Orders Done"),
-            self.env._("Promises Kept"),
-            self.env._("Electronic Share"),
-            self.env._("Incentive"),
+        columns = [
+            (self.env._("Collector"), xlsx.TEXT),
+            (self.env._("Amount Target"), xlsx.MONEY),
+            (self.env._("Collected"), xlsx.MONEY),
+            (self.env._("Collected vs Target"), xlsx.PERCENT),
+            (self.env._("Orders Target"), xlsx.INTEGER),
+            (self.env._("Orders Done"), xlsx.INTEGER),
+            (self.env._("Promises Kept"), xlsx.PERCENT),
+            (self.env._("Electronic Share"), xlsx.PERCENT),
+            (self.env._("Incentive"), xlsx.MONEY),
         ]
-        buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-        sheet = workbook.add_worksheet(self.env._("Collection Progress"))
-        title = workbook.add_format({"bold": True, "font_size": 14})
-        header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
-        money = workbook.add_format({"num_format": "#,##0.00"})
-        percent = workbook.add_format({"num_format": "0.0%"})
-        integer = workbook.add_format({"num_format": "0"})
-        bold_money = workbook.add_format({"num_format": "#,##0.00", "bold": True})
-        sheet.write(0, 0, self.env._("Collection Progress Table"), title)
-        sheet.write(
-            1,
-            0,
+        summed = (1, 2, 4, 5, 8)
+        total = [
+            sum(row[column] for row in rows) if column in summed else None
+            for column in range(len(columns))
+        ]
+        total[0] = self.env._("Total")
+        workbook = xlsx.Workbook()
+        workbook.add_table(
+            self.env._("Collection Progress"),
+            self.env._("Collection Progress Table"),
             self.env._(
                 "%(company)s, %(start)s to %(end)s",
                 company=self.env.company.name,
                 start=self.date_from,
                 end=self.date_to,
             ),
+            columns,
+            rows,
+            total=total,
         )
-        sheet.write_row(3, 0, headers, header)
-        formats = [
-            None,
-            money,
-            money,
-            percent,
-            integer,
-            integer,
-            percent,
-            percent,
-            money,
-        ]
-        for index, row in enumerate(rows, start=4):
-            for column, value in enumerate(row):
-                if value is None:
-                    sheet.write_blank(index, column, None)
-                else:
-                    sheet.write(index, column, value, formats[column])
-        total_row = 4 + len(rows)
-        sheet.write(total_row, 0, self.env._("Total"), header)
-        for column in (1, 2, 4, 5, 8):
-            sheet.write(
-                total_row,
-                column,
-                sum(row[column] for row in rows),
-                bold_money if formats[column] is money else integer,
-            )
-        sheet.freeze_panes(4, 1)
-        sheet.set_column(0, 0, 18)
-        sheet.set_column(1, len(headers) - 1, 14)
-        workbook.close()
-        return buffer.getvalue()
+        return workbook.close()
