@@ -36,6 +36,7 @@
         "wizard/fee_settings_views.xml",
         "wizard/fee_arrears_as_of_views.xml",
         "wizard/fee_arrears_monthly_views.xml",
+        "wizard/fee_arrears_dashboard_views.xml",
         "views/fee_invoice_actions.xml",
         "views/fee_area_views.xml",
         "views/product_template_views.xml",

@@ -9,6 +9,7 @@ MAX_LATE_FEE_DAILY_RATE = 0.01
 MAX_LATE_FEE_CAP_RATIO = 1.0
 MAX_GRACE_DAYS = 365
 MAX_PROMISE_DAYS = 365
+MAX_CHRONIC_LATE_COUNT = 100
 
 
 class ResCompany(models.Model):
@@ -44,6 +45,13 @@ class ResCompany(models.Model):
         default=30,
         help="A collector may accept a promise to pay (预约缴费) at most this many days "
         "ahead; only a fee collection manager can grant a longer delay.",
+    )
+    fee_chronic_late_count = fields.Integer(
+        string="Chronic Late Payer After",
+        default=3,
+        help="A subscriber with at least this many invoices paid late, or not yet paid, "
+        "among those due in the last twelve months is a chronic late payer "
+        "(经常缴费不及时用户).",
     )
 
     fee_unreachable_attempts = fields.Integer(
@@ -165,6 +173,7 @@ class ResCompany(models.Model):
         "late_fee_grace_days",
         "late_fee_cap_ratio",
         "fee_promise_max_days",
+        "fee_chronic_late_count",
         "fee_duplicate_window_minutes",
         "fee_cash_difference_threshold",
         "fee_unreachable_attempts",
@@ -202,6 +211,14 @@ class ResCompany(models.Model):
                     self.env._(
                         "The duplicate payment window, the cash difference alert and "
                         "the missed calls before a visit cannot be negative."
+                    )
+                )
+            if not 1 <= company.fee_chronic_late_count <= MAX_CHRONIC_LATE_COUNT:
+                raise ValidationError(
+                    self.env._(
+                        "A chronic late payer has between 1 and %(max)s late payments "
+                        "in twelve months.",
+                        max=MAX_CHRONIC_LATE_COUNT,
                     )
                 )
             if not 1 <= company.fee_promise_max_days <= MAX_PROMISE_DAYS:

@@ -1,5 +1,6 @@
 from contextlib import contextmanager
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
@@ -133,6 +134,19 @@ class ResPartner(models.Model):
     fee_currency_id = fields.Many2one(
         "res.currency", compute="_compute_fee_currency_id"
     )
+    fee_late_payment_count = fields.Integer(
+        string="Late Payments (12 Months)",
+        compute="_compute_fee_late_payment_count",
+        help="Invoices due in the last twelve months paid after their due date, or not "
+        "paid yet.",
+    )
+    fee_chronic_late = fields.Boolean(
+        string="Chronic Late Payer",
+        compute="_compute_fee_late_payment_count",
+        search="_search_fee_chronic_late",
+        help="At least as many late payments in twelve months as the company's setting "
+        "says (经常缴费不及时用户).",
+    )
 
     @api.depends("id_number", "is_company", "phone", "mobile", "street", "area_id")
     def _compute_file_complete(self):
@@ -156,6 +170,67 @@ class ResPartner(models.Model):
 
     def _compute_fee_currency_id(self):
         self.fee_currency_id = self.env.company.currency_id
+
+    def _compute_fee_late_payment_count(self):
+        counts = self._get_late_payment_counts(self.ids)
+        threshold = self.env.company.fee_chronic_late_count
+        for partner in self:
+            partner.fee_late_payment_count = counts.get(partner.id, 0)
+            partner.fee_chronic_late = partner.fee_late_payment_count >= threshold
+
+    def _search_fee_chronic_late(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Unsupported search on late payers."))
+        threshold = self.env.company.fee_chronic_late_count
+        chronic = [
+            partner_id
+            for partner_id, count in self._get_late_payment_counts().items()
+            if count >= threshold
+        ]
+        return [("id", "in" if (operator == "=") == value else "not in", chronic)]
+
+    @api.model
+    def _get_late_payment_counts(self, partner_ids=None):
+        """{partner id: invoices of the company due in the twelve months before today
+        and paid after their due date (their last reconciliation), or not paid yet}."""
+        today = fields.Date.context_today(self)
+        self.env["account.move"].flush_model(
+            ["commercial_partner_id", "payment_state", "invoice_date_due"]
+        )
+        self.env["account.partial.reconcile"].flush_model()
+        partner_filter = (
+            SQL("AND move.commercial_partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.commercial_partner_id, COUNT(*)
+                  FROM account_move move
+                 WHERE move.move_type = 'out_invoice'
+                   AND move.state = 'posted'
+                   AND move.company_id = %(company)s
+                   AND move.invoice_date_due >= %(since)s
+                   AND move.invoice_date_due < %(today)s
+                   %(partner_filter)s
+                   AND (move.payment_state IN ('not_paid', 'partial')
+                        OR EXISTS (
+                            SELECT 1
+                              FROM account_move_line line
+                              JOIN account_partial_reconcile partial
+                                   ON partial.debit_move_id = line.id
+                             WHERE line.move_id = move.id
+                               AND partial.max_date > move.invoice_date_due))
+                 GROUP BY move.commercial_partner_id
+                """,
+                company=self.env.company.id,
+                since=today - relativedelta(years=1),
+                today=today,
+                partner_filter=partner_filter,
+            )
+        )
+        return dict(self.env.cr.fetchall())
 
     def _compute_fee_overdue(self):
         """What is overdue, all of it: a promise or a dispute pauses dunning, it does not

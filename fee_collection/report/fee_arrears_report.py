@@ -46,6 +46,46 @@ class FeeArrearsReport(models.Model):
     _auto = False
     _order = "date desc, partner_id"
     _rec_name = "move_id"
+    # What the query reads: Odoo flushes these before it runs.
+    _depends = {
+        "account.move": [
+            "move_type",
+            "invoice_date",
+            "origin_payment_id",
+            "statement_line_id",
+            "state",
+        ],
+        "account.move.line": [
+            "move_id",
+            "account_id",
+            "company_id",
+            "partner_id",
+            "balance",
+            "date",
+            "date_maturity",
+            "parent_state",
+            "display_type",
+            "price_total",
+            "product_id",
+            "subscription_id",
+        ],
+        "account.partial.reconcile": [
+            "debit_move_id",
+            "credit_move_id",
+            "amount",
+            "max_date",
+        ],
+        "account.account": ["account_type"],
+        "res.partner": [
+            "is_subscriber",
+            "area_id",
+            "collector_id",
+            "arrears_reason_id",
+            "dunning_level_id",
+        ],
+        "fee.area": ["branch_id"],
+        "fee.receipt": ["payment_id", "channel", "state"],
+    }
 
     date = fields.Date(string="Billing Month", readonly=True)
     date_due = fields.Date(string="Due Date", readonly=True)

@@ -5,7 +5,7 @@ import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import FeeCollectionCommon
@@ -288,3 +288,52 @@ class TestArrearsReport(FeeCollectionCommon):
                 self._export("2022-01-01")
             with self.assertRaises(AccessError):
                 self._export("2024-03-01", user=self.user_cashier)
+
+    def test_dashboard_month_over_month(self):
+        with freeze_time("2024-04-10"):
+            dashboard = Form(
+                self.env["fee.arrears.dashboard"].with_user(self.user_manager)
+            )
+            dashboard.month = fields.Date.to_date("2024-03-01")
+            self.assertEqual(dashboard.arrears_rate, 73.91)
+            self.assertEqual(
+                dashboard.arrears_trend,
+                "76.47% → 73.91%",
+                "February as of its end: 130.00 overdue of 170.00",
+            )
+            self.assertEqual(dashboard.collection_rate_month, 0.0, "March's 60.00")
+            action = dashboard.save().action_open_analysis()
+        self.assertEqual(action["context"], {"fee_as_of": "2024-03-31"})
+        rows = (
+            self.env[action["res_model"]]
+            .with_context(**action["context"])
+            .search(action["domain"])
+        )
+        self.assertEqual(sum(rows.mapped("overdue")), 170.0)
+
+    def test_overdue_by_reason_and_chronic_late_payers(self):
+        refuses = self.env["fee.arrears.reason"].search([], limit=1)
+        self.subscriber.arrears_reason_id = refuses
+        by_reason = self._totals(["reason_id"], domain=[("overdue", "!=", 0)])
+        self.assertEqual(by_reason[(refuses,)]["overdue"], 110.0)
+        self.assertEqual(by_reason[(self.env["fee.arrears.reason"],)]["overdue"], 60.0)
+
+        Partner = self.env["res.partner"].with_user(self.user_accountant)
+        self.env.company.fee_chronic_late_count = 2
+        with freeze_time("2024-04-10"):
+            # Zhang Wei: January's and February's are not paid; Li Na paid March's
+            # on 5 April, late.
+            self.assertEqual(self.subscriber.fee_late_payment_count, 2)
+            self.assertEqual(self.li_na.fee_late_payment_count, 1)
+            chronic = Partner.search([("fee_chronic_late", "=", True)])
+            self.assertIn(self.subscriber, chronic)
+            self.assertNotIn(self.li_na, chronic)
+            self.env.company.fee_chronic_late_count = 1
+            self.assertIn(self.li_na, Partner.search([("fee_chronic_late", "=", True)]))
+        self.subscriber.invalidate_recordset(["fee_late_payment_count"])
+        with freeze_time("2025-03-01"):
+            self.assertEqual(
+                self.subscriber.fee_late_payment_count, 0, "due more than a year ago"
+            )
+        with self.assertRaises(ValidationError):
+            self.env.company.fee_chronic_late_count = 0

@@ -2,6 +2,7 @@ from . import (
     account_move_reversal,
     account_payment_register,
     fee_arrears_as_of,
+    fee_arrears_dashboard,
     fee_arrears_monthly,
     fee_collection_outcome,
     fee_collector_progress,

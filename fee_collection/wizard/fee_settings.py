@@ -11,6 +11,7 @@ COMPANY_FIELDS = (
     "late_fee_cap_ratio",
     "late_fee_product_id",
     "fee_promise_max_days",
+    "fee_chronic_late_count",
     "fee_unreachable_attempts",
     "fee_duplicate_window_minutes",
     "fee_cash_difference_threshold",
@@ -49,6 +50,7 @@ class FeeSettings(models.TransientModel):
         "product.product", string="Late Fee Item", domain="[('type', '=', 'service')]"
     )
     fee_promise_max_days = fields.Integer(string="Promise Horizon (Days)")
+    fee_chronic_late_count = fields.Integer(string="Chronic Late Payer After")
     fee_unreachable_attempts = fields.Integer(string="Visit After Missed Calls")
     fee_duplicate_window_minutes = fields.Integer(string="Duplicate Payment Window")
     fee_cash_difference_threshold = fields.Monetary(string="Cash Difference Alert")
