@@ -42,7 +42,7 @@ def test_scheduler_workers_bill_a_large_run_together(server_with_workers):
 
     notification = accountant("fee.billing.run", "action_run", [run_id])
     assert notification["tag"] == "display_notification"
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 600
     while accountant("fee.billing.run", "read", [run_id], ["state"])[0]["state"] != (
         "done"
     ):

@@ -1,4 +1,5 @@
 from . import (
+    account_chart_template,
     account_journal,
     account_move,
     account_move_line,
@@ -16,6 +17,7 @@ from . import (
     fee_receipt_import,
     fee_refund_request,
     fee_subscription,
+    fee_write_off,
     product_template,
     res_company,
     res_partner,

@@ -16,6 +16,7 @@ PROTECTED_FIELDS = {
     "promise_date": ACCOUNTANT,
     "dispute_state": ACCOUNTANT,
     "dispute_note": ACCOUNTANT,
+    "fee_recovered_write_off_id": None,
 }
 
 
@@ -34,6 +35,15 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         help="Set on the invoices that dunning bills by itself; they accrue no late fee.",
+    )
+
+    fee_recovered_write_off_id = fields.Many2one(
+        "fee.write.off",
+        string="Recovery of Write-off",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="This entry books money paid on a written-off debt (坏账收回).",
     )
 
     # Dunning
@@ -182,6 +192,26 @@ class AccountMove(models.Model):
             (line.partner_id.commercial_partner_id, line.date) for line in credits
         )
         return posted
+
+    def _fee_cancel_recoveries(self, ref):
+        """Reverse these recoveries of written-off debts (the money they booked was
+        given back, or its receipt voided): the write-offs are unrecovered again. A
+        system step of the workflow that calls it."""
+        if not self:
+            return self
+        date = fields.Date.context_today(self)
+        reversals = self.sudo()._reverse_moves(
+            [{"date": date, "ref": ref} for _move in self], cancel=True
+        )
+        for move, reversal in zip(self, reversals, strict=True):
+            write_off = move.fee_recovered_write_off_id.sudo()
+            reversal.fee_recovered_write_off_id = write_off
+            write_off.amount_recovered -= sum(
+                move.line_ids.filtered(
+                    lambda line: line.account_type == "asset_receivable"
+                ).mapped("balance")
+            )
+        return reversals
 
     def _compute_name(self):
         """Number each billing batch (a run's invoices of one journal and date) in one go.

@@ -297,7 +297,13 @@ class FeeCollectionOrder(models.Model):
                 count,
             )
         )
-        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+        # get_next_char interpolates the prefix's date parts again for each number (a
+        # dozen strftime calls each, a fifth of a 50,000-order dispatch): once is enough.
+        prefix, suffix = sequence._get_prefix_suffix()
+        return [
+            f"{prefix}{number:0{sequence.padding}d}{suffix}"
+            for (number,) in self.env.cr.fetchall()
+        ]
 
     def write(self, vals):
         check_protected_fields(
@@ -490,6 +496,9 @@ class FeeCollectionOrder(models.Model):
                 {
                     **figures,
                     "partner_id": partner.id,
+                    # Given, so that Odoo neither computes it order by order after the
+                    # insert nor writes it again in a second UPDATE.
+                    "area_id": partner.area_id.id,
                     "company_id": company.id,
                     "collector_id": collector.id,
                     "order_type": level.order_type,

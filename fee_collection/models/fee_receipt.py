@@ -168,8 +168,12 @@ class FeeReceipt(models.Model):
                 {
                     "move_id": invoice.id,
                     "amount": partial.amount,
-                    "description": "\n".join(
-                        invoice.invoice_line_ids.filtered("name").mapped("name")
+                    "description": (
+                        invoice.ref
+                        if invoice.fee_recovered_write_off_id
+                        else "\n".join(
+                            invoice.invoice_line_ids.filtered("name").mapped("name")
+                        )
                     )
                     or invoice.name,
                 }
@@ -290,12 +294,21 @@ class FeeReceipt(models.Model):
                 )
 
     def _reverse_payment(self):
-        """Unreconcile the payment from the invoices it paid and reverse its entry."""
+        """Unreconcile the payment from the invoices it paid and reverse its entry, and
+        the recoveries of written-off debts it paid."""
         self.ensure_one()
         move = self.payment_id.move_id
-        move.line_ids.filtered(
+        receivable_lines = move.line_ids.filtered(
             lambda line: line.account_type == "asset_receivable"
-        ).remove_move_reconcile()
+        )
+        # What the payment recovered of a written-off debt is no longer recovered.
+        recoveries = receivable_lines.matched_debit_ids.debit_move_id.move_id.filtered(
+            "fee_recovered_write_off_id"
+        )
+        receivable_lines.remove_move_reconcile()
+        recoveries._fee_cancel_recoveries(
+            self.env._("Void of receipt %(receipt)s", receipt=self.name)
+        )
         reversal = move._reverse_moves(
             [
                 {

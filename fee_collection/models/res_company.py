@@ -1,5 +1,5 @@
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools import check_integer_range
 
@@ -71,6 +71,20 @@ class ResCompany(models.Model):
         currency_field="currency_id",
         default=50.0,
         help="A validated cash session whose difference exceeds this raises an alert.",
+    )
+
+    # Bad debts (坏账)
+    fee_bad_debt_account_id = fields.Many2one(
+        "account.account",
+        string="Bad Debt Expense Account",
+        domain="[('account_type', 'in', ('expense', 'expense_other'))]",
+        help="Debited by approved write-offs (坏账核销) for what the invoices still owed.",
+    )
+    fee_bad_debt_recovery_account_id = fields.Many2one(
+        "account.account",
+        string="Bad Debt Recovery Account",
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Credited by what subscribers pay on written-off debts (坏账收回).",
     )
 
     def _fee_get_payment_journals(self):
@@ -167,6 +181,104 @@ class ResCompany(models.Model):
                 )
             ]
         )
+
+    def _fee_get_write_off_accounts(self):
+        """The bad-debt expense and recovery income accounts; refused, naming the
+        setting, when one is not set."""
+        self.ensure_one()
+        for name in ("fee_bad_debt_account_id", "fee_bad_debt_recovery_account_id"):
+            if not self[name]:
+                raise UserError(
+                    self.env._(
+                        "Set the %(setting)s of %(company)s in Fee Collection → "
+                        "Configuration → Settings before writing off bad debts.",
+                        setting=self._fields[name]._description_string(self.env),
+                        company=self.name,
+                    )
+                )
+        return self.fee_bad_debt_account_id, self.fee_bad_debt_recovery_account_id
+
+    def _fee_get_misc_journal(self):
+        """The company's miscellaneous journal, which books write-offs and recoveries."""
+        self.ensure_one()
+        Journal = self.env["account.journal"].sudo().with_company(self)
+        journals = Journal.search(
+            [
+                *Journal._check_company_domain(self),
+                ("type", "=", "general"),
+                ("currency_id", "in", (False, self.currency_id.id)),
+            ],
+            order="sequence, id",
+        )
+        journal = (
+            journals.filtered(lambda journal: journal.code == "MISC")[:1]
+            or (
+                journals
+                - self.currency_exchange_journal_id
+                - self.tax_cash_basis_journal_id
+            )[:1]
+        )
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "%(company)s has no miscellaneous journal to book write-offs in.",
+                    company=self.name,
+                )
+            )
+        return journal
+
+    def _fee_setup_write_off_accounts(self):
+        """Give companies with a chart of accounts a bad-debt expense and a recovery
+        income account, when they have none: sub-accounts of the chart's non-operating
+        expenses and income (营业外支出、营业外收入 in the Chinese chart), or after its
+        first expense and other income accounts."""
+        for company in self.filtered("chart_template"):
+            Account = self.env["account.account"].sudo().with_company(company)
+            chart = self.env["account.chart.template"].with_company(company)
+            lang = company.partner_id.lang or self.env.lang
+            env = self.with_context(lang=lang).env
+            for field, xmlids, account_type, name in (
+                (
+                    "fee_bad_debt_account_id",
+                    ("l10n_cn_common_671100", "expense"),
+                    "expense",
+                    env._("Bad Debt Losses"),
+                ),
+                (
+                    "fee_bad_debt_recovery_account_id",
+                    ("l10n_cn_common_630100", "other_income"),
+                    "income_other",
+                    env._("Bad Debt Recoveries"),
+                ),
+            ):
+                if company[field]:
+                    continue
+                parents = Account.browse()
+                for xmlid in xmlids:
+                    parents |= chart.ref(xmlid, raise_if_not_found=False) or Account
+                parent = (
+                    parents.filtered(
+                        lambda account, account_type=account_type: (
+                            account.account_type == account_type
+                        )
+                    )[:1]
+                    or Account.search(
+                        [
+                            *Account._check_company_domain(company),
+                            ("account_type", "=", account_type),
+                        ]
+                    ).sorted(lambda account: (account.code, account.id))[:1]
+                )
+                if not parent:
+                    continue
+                company[field] = Account.create(
+                    {
+                        "name": name,
+                        "code": Account._search_new_account_code(parent.code),
+                        "account_type": account_type,
+                        "company_ids": [Command.set(company.ids)],
+                    }
+                )
 
     @api.constrains(
         "late_fee_daily_rate",

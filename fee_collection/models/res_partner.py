@@ -769,6 +769,13 @@ class ResPartner(models.Model):
             )
             if to_reconcile:
                 (payment_lines | to_reconcile).with_context(**quiet).reconcile()
+            # What is left on a subscriber whose debt was written off is recovered
+            # (坏账收回): booked as income, up to what was written off.
+            if payment_lines.filtered(lambda line: not line.reconciled):
+                # Not quiet: the write-off tracks what it recovered.
+                self.env["fee.write.off"].sudo()._fee_book_recoveries(
+                    partner, company, payment_lines
+                )
             change = (
                 (journal.currency_id or company.currency_id).round(
                     amount_tendered - amount
@@ -974,6 +981,22 @@ class ResPartner(models.Model):
             "fee_collection.fee_counter_payment_action"
         )
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_fee_write_off(self):
+        """A draft write-off of this subscriber's open invoices (坏账核销)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "fee_collection.fee_write_off_action"
+        )
+        action.update(
+            {
+                "view_mode": "form",
+                "views": [(False, "form")],
+                "target": "current",
+                "context": {"default_partner_id": self.commercial_partner_id.id},
+            }
+        )
         return action
 
     def action_view_subscriptions(self):

@@ -15,12 +15,20 @@ AGING_BUCKETS = [
     ("age_181_365", 181, 365),
     ("age_over_365", 366, None),
 ]
-KPI_MEASURES = ["billed", "collected", "collected_in_month", "overdue", "written_off"]
+KPI_MEASURES = [
+    "billed",
+    "collected",
+    "collected_in_month",
+    "overdue",
+    "written_off",
+    "net_bad_debt",
+]
 # Rates are ratios of the group's sums, not sums (or averages) of the rows' rates.
 RATES = {
     "arrears_rate": ("overdue", "billed"),
     "collection_rate": ("collected", "billed"),
     "collection_rate_month": ("collected_in_month", "billed"),
+    "bad_debt_rate": ("net_bad_debt", "billed"),
 }
 
 
@@ -127,6 +135,11 @@ class FeeArrearsReport(models.Model):
     written_off = fields.Monetary(
         readonly=True, help="Other entries that settled the invoices (write-offs)."
     )
+    recovered = fields.Monetary(
+        readonly=True,
+        help="Paid on written-off debts, booked as recovered (坏账收回), by the as-of date.",
+    )
+    net_bad_debt = fields.Monetary(readonly=True, help="Written off less recovered.")
     open_amount = fields.Monetary(
         string="Open", readonly=True, help="What the invoices still owe."
     )
@@ -160,6 +173,12 @@ class FeeArrearsReport(models.Model):
         readonly=True,
         aggregator="sum",
         help="Collected by the end of the billing month / billed, of the group.",
+    )
+    bad_debt_rate = fields.Float(
+        string="Bad Debt Rate (%)",
+        readonly=True,
+        aggregator="sum",
+        help="Net new bad debt (written off less recovered) / billed, of the group.",
     )
 
     # ------------------------------------------------------------------
@@ -231,7 +250,8 @@ class FeeArrearsReport(models.Model):
             "collection_rate_month": ratio(
                 month["collected_in_month"], month["billed"]
             ),
-            "bad_debt_rate": ratio(totals["written_off"], totals["billed"]),
+            "net_bad_debt": totals["net_bad_debt"],
+            "bad_debt_rate": ratio(totals["net_bad_debt"], totals["billed"]),
         }
 
     # ------------------------------------------------------------------
@@ -297,7 +317,10 @@ class FeeArrearsReport(models.Model):
                    ROUND(100 * facts.collected / NULLIF(facts.billed, 0), 2)
                        AS collection_rate,
                    ROUND(100 * facts.collected_in_month / NULLIF(facts.billed, 0), 2)
-                       AS collection_rate_month
+                       AS collection_rate_month,
+                   facts.written_off - facts.recovered AS net_bad_debt,
+                   ROUND(100 * (facts.written_off - facts.recovered)
+                         / NULLIF(facts.billed, 0), 2) AS bad_debt_rate
               FROM (
                 SELECT (doc.id::bigint * 10000 + COALESCE(w.rn, 0)) * 2 AS id,
                        %(dimensions)s,
@@ -312,7 +335,8 @@ class FeeArrearsReport(models.Model):
                        CASE WHEN doc.balance > 0 AND doc.age > 0 THEN %(open)s ELSE 0 END
                            AS overdue,
                        CASE WHEN doc.balance < 0 THEN %(open)s ELSE 0 END AS unapplied,
-                       %(aging)s
+                       %(aging)s,
+                       CASE WHEN doc.is_recovery THEN doc.balance ELSE 0 END AS recovered
                   FROM doc
                   JOIN res_partner partner ON partner.id = doc.partner_id
              LEFT JOIN fee_area area ON area.id = partner.area_id
@@ -323,7 +347,7 @@ class FeeArrearsReport(models.Model):
                        partials.channel, partials.payment_date,
                        0, 0,
                        %(collected)s, %(collected_in_month)s,
-                       0, 0, 0, 0, 0, %(no_aging)s
+                       0, 0, 0, 0, 0, %(no_aging)s, 0
                   FROM partials
                   JOIN receivable doc ON doc.id = partials.line_id
                   JOIN res_partner partner ON partner.id = doc.partner_id
@@ -362,6 +386,7 @@ class FeeArrearsReport(models.Model):
             SELECT line.id, line.move_id, line.company_id, line.partner_id,
                    line.balance, COALESCE(line.date_maturity, line.date) AS date_maturity,
                    move.move_type,
+                   move.fee_recovered_write_off_id IS NOT NULL AS is_recovery,
                    DATE_TRUNC('month', COALESCE(move.invoice_date, line.date))::date
                        AS month
               FROM account_move_line line
@@ -379,13 +404,16 @@ class FeeArrearsReport(models.Model):
     def _partials_query(self, as_of):
         """What each receivable item had settled by the as-of date, seen from either
         side (positive on an invoice, negative on a payment), with what settled it: a
-        payment (and the channel of its receipt), a credit note or another entry."""
+        payment (and the channel of its receipt), a credit note, a recovery of a
+        written-off debt (or its reversal) or another entry (a write-off)."""
         return SQL(
             """
             partials AS (
                 SELECT side.partial_id, side.line_id, side.amount, side.max_date,
                        other_move.date AS payment_date,
-                       CASE WHEN other_move.origin_payment_id IS NOT NULL
+                       CASE WHEN other_move.fee_recovered_write_off_id IS NOT NULL
+                            THEN 'recovery'
+                            WHEN other_move.origin_payment_id IS NOT NULL
                                  OR other_move.statement_line_id IS NOT NULL
                             THEN 'payment'
                             WHEN other_move.move_type IN ('out_refund', 'out_invoice')

@@ -16,4 +16,6 @@ from . import (
     test_refund,
     test_subscriber,
     test_subscription_state,
+    test_write_off,
+    test_write_off_report,
 )

@@ -186,7 +186,15 @@ class TestCollector(FeeCollectionCommon):
         self._invoice(amount=40.0, date="2024-01-01", partner=self.neighbour)
         self._dun("2024-01-05")
         Order = self.env["fee.collection.order"]
-        self.assertEqual(len(Order.search([("state", "=", "open")])), 2)
+        orders = Order.search([("state", "=", "open")])
+        self.assertEqual(len(orders), 2)
+        self.assertEqual(orders.mapped("area_id"), orders.partner_id.area_id)
+        self.assertEqual(
+            self.subscriber.area_id, self.grid, "the partner kept its area"
+        )
+        self.assertEqual(len(set(orders.mapped("name"))), 2)
+        for name in orders.mapped("name"):
+            self.assertRegex(name, r"^CO/2024/\d{5}$", "numbered in the run's year")
         with freeze_time("2024-01-10"):
             issued, updated = Order._dispatch()
             self.assertFalse(issued, "running it again adds nothing")

@@ -13,4 +13,5 @@ from . import (
     fee_refund_reject,
     fee_settings,
     fee_subscription_suspend,
+    fee_write_off_reject,
 )

@@ -145,6 +145,7 @@ class FeeArrearsMonthly(models.TransientModel):
                 xlsx.PERCENT,
             ),
             (self.env._("Written Off"), "written_off", xlsx.MONEY),
+            (self.env._("Net New Bad Debt"), "net_bad_debt", xlsx.MONEY),
             (self.env._("Bad-Debt Rate"), "bad_debt_rate", xlsx.PERCENT),
         ]
         rows = []

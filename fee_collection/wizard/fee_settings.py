@@ -15,6 +15,8 @@ COMPANY_FIELDS = (
     "fee_unreachable_attempts",
     "fee_duplicate_window_minutes",
     "fee_cash_difference_threshold",
+    "fee_bad_debt_account_id",
+    "fee_bad_debt_recovery_account_id",
 )
 
 
@@ -54,6 +56,20 @@ class FeeSettings(models.TransientModel):
     fee_unreachable_attempts = fields.Integer(string="Visit After Missed Calls")
     fee_duplicate_window_minutes = fields.Integer(string="Duplicate Payment Window")
     fee_cash_difference_threshold = fields.Monetary(string="Cash Difference Alert")
+    fee_bad_debt_account_id = fields.Many2one(
+        "account.account",
+        string="Bad Debt Expense Account",
+        domain="[('account_type', 'in', ('expense', 'expense_other')), "
+        "('company_ids', 'in', company_id)]",
+        help="Debited by approved write-offs.",
+    )
+    fee_bad_debt_recovery_account_id = fields.Many2one(
+        "account.account",
+        string="Bad Debt Recovery Account",
+        domain="[('account_type', 'in', ('income', 'income_other')), "
+        "('company_ids', 'in', company_id)]",
+        help="Credited by what subscribers pay on written-off debts.",
+    )
 
     @api.model
     def default_get(self, fields_list):
