@@ -231,23 +231,12 @@ def generate(env, args):
 def clone_all(cr, t):
     """The copies of the templates ``t``, by SQL, in the order their foreign keys need
     (a payment gets its entry once both exist): returns how many of each."""
-    name = harness.SUBSCRIBER_NAME
     partner = {"partner_id": "g.partner_id", **harness.STAMPS}
     invoice = harness.invoice_overrides()
     invoice_line = harness.invoice_line_overrides()
-    term = {"id": "g.term_line_id", "name": "g.name", "date_maturity": "g.due"}
-    reconciled = {
-        "full_reconcile_id": "g.full_id",
-        "matching_number": "g.full_id::text",
-    }
-    payment_line = {
-        "move_id": "g.pay_move_id",
-        "move_name": "g.pay_name",
-        "payment_id": "g.payment_id",
-        "date": "g.pay_date",
-        "date_maturity": "g.pay_date",
-        **partner,
-    }
+    term = harness.term_line_overrides()
+    reconciled = harness.fully_reconciled()
+    payment = harness.payment_overrides()
     subscriber = {"source": "bench_partner"}
     unpaid = {"where": "NOT g.paid"}
     paid = {"where": "g.paid"}
@@ -308,60 +297,29 @@ def clone_all(cr, t):
             "payments",
             "account_payment",
             t["payment"],
-            {
-                "id": "g.payment_id",
-                "move_id": "NULL",
-                "name": "g.pay_name",
-                "date": "g.pay_date",
-                "memo": "g.receipt_name",
-                **partner,
-            },
+            {**payment["payment"], "memo": "g.receipt_name"},
             paid,
         ),
-        (
-            "",
-            "account_move",
-            t["payment"].move_id,
-            {
-                "id": "g.pay_move_id",
-                "name": "g.pay_name",
-                "sequence_prefix": "g.pay_prefix",
-                "sequence_number": "g.pay_seq",
-                "origin_payment_id": "g.payment_id",
-                "commercial_partner_id": "g.partner_id",
-                "invoice_partner_display_name": name,
-                "date": "g.pay_date",
-                "invoice_date_due": "g.pay_date",
-                **partner,
-            },
-            paid,
-        ),
+        ("", "account_move", t["payment"].move_id, payment["move"], paid),
         (
             "payment_lines",
             "account_move_line",
             t["liquidity"],
-            {"id": "g.liquidity_id", **payment_line},
+            payment["liquidity"],
             paid,
         ),
         (
             "payment_lines",
             "account_move_line",
             t["payment_term"],
-            {"id": "g.pay_term_id", **payment_line, **reconciled},
+            {**payment["receivable"], **reconciled},
             paid,
         ),
         (
             "",
             "account_partial_reconcile",
             t["partial"],
-            {
-                "id": "g.partial_id",
-                "debit_move_id": "g.term_line_id",
-                "credit_move_id": "g.pay_term_id",
-                "full_reconcile_id": "g.full_id",
-                "max_date": "g.pay_date",
-                **harness.STAMPS,
-            },
+            harness.partial_overrides(),
             paid,
         ),
         (
@@ -389,16 +347,8 @@ def clone_all(cr, t):
             paid,
         ),
     ]
-    counts = {}
-    for label, table, template, overrides, options in copies:
-        copied = harness.clone_rows(cr, table, template.id, overrides, **options)
-        if label:
-            counts[label] = counts.get(label, 0) + copied
-        if table == "account_move" and template == t["payment"].move_id:
-            cr.execute(
-                "UPDATE account_payment p SET move_id = g.pay_move_id"
-                " FROM bench_gen g WHERE g.paid AND p.id = g.payment_id"
-            )
+    counts = harness.clone_templates(cr, copies)
+    harness.link_payment_moves(cr, "g.paid")
     return counts
 
 

@@ -63,6 +63,7 @@ class QueryCounter:
         self.count = 0
         self.seconds = 0.0
         self.shapes = None
+        self.captured = None  # a list while ``capture`` runs
 
     def install(self):
         threading.current_thread().query_hooks = [self.hook]
@@ -70,6 +71,8 @@ class QueryCounter:
     def hook(self, cr, query, params, start, delay):
         self.count += 1
         self.seconds += delay
+        if self.captured is not None:
+            self.captured.append((delay, query, params))
         if self.shapes is not None:
             text = query.decode() if isinstance(query, bytes) else str(query)
             self.shapes.add(statement_shape(text), delay, statement_source())
@@ -116,6 +119,25 @@ def statement_source():
 
 
 QUERIES = QueryCounter()
+
+
+@contextlib.contextmanager
+def capture():
+    """The statements executed meanwhile, as (seconds, query, parameters), in a list."""
+    QUERIES.captured = captured = []
+    try:
+        yield captured
+    finally:
+        QUERIES.captured = None
+
+
+def explain(cr, query, params):
+    """The plan of a captured statement (a query) as PostgreSQL runs it: EXPLAIN
+    (ANALYZE, BUFFERS)."""
+    text = query.decode() if isinstance(query, bytes) else str(query)
+    cr.execute(f"EXPLAIN (ANALYZE, BUFFERS) {text}", params)  # a captured statement
+    plan = "\n".join(line for (line,) in cr.fetchall())
+    return plan
 
 
 @contextlib.contextmanager
@@ -709,6 +731,91 @@ def invoice_overrides():
 
 def invoice_line_overrides():
     return {"move_id": "g.move_id", "move_name": "g.name", **INVOICE_PARTNER_DATES}
+
+
+def term_line_overrides():
+    """The columns of a copied invoice's receivable (payment term) line, beside
+    ``invoice_line_overrides``: bench_gen's term_line_id, name and due."""
+    return {"id": "g.term_line_id", "name": "g.name", "date_maturity": "g.due"}
+
+
+def fully_reconciled():
+    """The columns of a copied receivable line fully reconciled (bench_gen's full_id)."""
+    return {"full_reconcile_id": "g.full_id", "matching_number": "g.full_id::text"}
+
+
+def payment_overrides():
+    """The columns of a copied customer payment, by the table its rows go to
+    (``payment``: account_payment, ``move``: its entry, ``liquidity`` and
+    ``receivable``: its two lines), from bench_gen's payment_id, pay_move_id, pay_name,
+    pay_prefix, pay_seq (see ``number_moves``), pay_date, partner_id, liquidity_id and
+    pay_term_id. The payment's entry is set once both exist (``link_payment_moves``)."""
+    partner = {"partner_id": "g.partner_id", **STAMPS}
+    line = {
+        "move_id": "g.pay_move_id",
+        "move_name": "g.pay_name",
+        "payment_id": "g.payment_id",
+        "date": "g.pay_date",
+        "date_maturity": "g.pay_date",
+        **partner,
+    }
+    return {
+        "payment": {
+            "id": "g.payment_id",
+            "move_id": "NULL",
+            "name": "g.pay_name",
+            "date": "g.pay_date",
+            **partner,
+        },
+        "move": {
+            "id": "g.pay_move_id",
+            "name": "g.pay_name",
+            "sequence_prefix": "g.pay_prefix",
+            "sequence_number": "g.pay_seq",
+            "origin_payment_id": "g.payment_id",
+            "commercial_partner_id": "g.partner_id",
+            "invoice_partner_display_name": SUBSCRIBER_NAME,
+            "date": "g.pay_date",
+            "invoice_date_due": "g.pay_date",
+            **partner,
+        },
+        "liquidity": {"id": "g.liquidity_id", **line},
+        "receivable": {"id": "g.pay_term_id", **line},
+    }
+
+
+def partial_overrides(
+    debit="g.term_line_id", credit="g.pay_term_id", date="g.pay_date"
+):
+    """The columns of a copied partial reconciliation between two copied lines."""
+    return {
+        "id": "g.partial_id",
+        "debit_move_id": debit,
+        "credit_move_id": credit,
+        "full_reconcile_id": "g.full_id",
+        "max_date": date,
+        **STAMPS,
+    }
+
+
+def clone_templates(cr, copies):
+    """``clone_rows`` for each of ``copies`` (label, table, template record, overrides,
+    options of ``clone_rows``), in the order their foreign keys need; returns how many
+    rows of each label (unlabelled: not counted)."""
+    counts = {}
+    for label, table, template, overrides, options in copies:
+        copied = clone_rows(cr, table, template.id, overrides, **options)
+        if label:
+            counts[label] = counts.get(label, 0) + copied
+    return counts
+
+
+def link_payment_moves(cr, where="TRUE"):
+    """Copied payments get their copied entries (``payment_overrides``)."""
+    cr.execute(
+        "UPDATE account_payment p SET move_id = g.pay_move_id"  # trusted condition
+        f" FROM bench_gen g WHERE {where} AND p.id = g.payment_id"
+    )
 
 
 def padded(number, width):

@@ -84,14 +84,17 @@ install_db() {
     install_modules "$@"
 }
 
-# oca_addons DIR MODULE REQUIREMENT CONF: the OCA module's PyPI wheel installed with --no-deps into
-# DIR (outside the add-on, never committed) unless it is there, and the Odoo config CONF: $ODOO_CONF
-# with DIR's addons on its addons path, for the OCA databases only
+# oca_addons DIR MODULE REQUIREMENT CONF [REQUIREMENT...]: the OCA module's PyPI wheel installed with
+# --no-deps into DIR (outside the add-on, never committed) unless it is there, with the wheels of the
+# OCA modules it depends on (the further REQUIREMENTs, installed by the same command: pip --target does
+# not add to a directory it has filled), and the Odoo config CONF: $ODOO_CONF with DIR's addons on its
+# addons path, for the OCA databases only
 oca_addons() {
     local dir=$1 module=$2 requirement=$3 conf=$4
+    shift 4
     if [ ! -d "$dir/odoo/addons/$module" ]; then
-        say "Installing OCA $module (wheel, no dependencies) into $dir"
-        "$PYTHON" -m pip install -q --no-deps --target "$dir" "$requirement"
+        say "Installing OCA $module${1:+ and its OCA dependencies} (wheels, no dependencies) into $dir"
+        "$PYTHON" -m pip install -q --no-deps --target "$dir" "$requirement" "$@"
     fi
     sed "s|^addons_path = .*|&,$dir/odoo/addons|" "$ODOO_CONF" > "$conf"
 }
