@@ -735,6 +735,27 @@ class DemoHistory:
         )
         backfill.action_check()
 
+    def write_off_bad_debt(self):
+        """A subscriber who moved away without paying (坏账): the accountant asks to write
+        off the oldest arrears, the manager approves, and the debt leaves the ledger's
+        arrears for the bad-debt account."""
+        subscribers = self.env["res.partner"].search([("is_subscriber", "=", True)])
+        debtor = max(subscribers, key=lambda partner: partner.fee_overdue_days)
+        write_off = (
+            self.env["fee.write.off"]
+            .with_env(self.env_of(self.users["accountant"]))
+            .create(
+                {
+                    "partner_id": debtor.id,
+                    "reason": "用户已搬离，多次上门联系不上，欠费无法收回。",
+                    "arrears_reason_id": self.ref("arrears_reason_unable").id,
+                }
+            )
+        )
+        write_off.action_submit()
+        write_off.with_env(self.env_of(self.users["manager"])).action_approve()
+        return write_off
+
     def preview_today(self):
         """Today's run is computed, not executed: the preview a newcomer can look at."""
         run = (
@@ -869,6 +890,7 @@ def main(env):
     history.dispatch_today()
     history.set_targets()
     history.outage_backfill()
+    history.write_off_bad_debt()
     preview = history.preview_today()
     env.cr.commit()
     history.summary(preview)

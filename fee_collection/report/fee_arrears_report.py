@@ -140,9 +140,7 @@ class FeeArrearsReport(models.Model):
         help="Paid on written-off debts, booked as recovered (坏账收回), by the as-of date.",
     )
     net_bad_debt = fields.Monetary(readonly=True, help="Written off less recovered.")
-    open_amount = fields.Monetary(
-        string="Open", readonly=True, help="What the invoices still owe."
-    )
+    open_amount = fields.Monetary(readonly=True, help="What the invoices still owe.")
     overdue = fields.Monetary(readonly=True)
     unapplied = fields.Monetary(
         string="Unapplied Credit",

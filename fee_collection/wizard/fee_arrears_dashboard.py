@@ -49,7 +49,7 @@ class FeeArrearsDashboard(models.TransientModel):
             dashboard.overdue = now["overdue"]
             dashboard.written_off = now["written_off"]
             for name in RATES:
-                dashboard[name] = (now[name] or 0.0) * 100
+                dashboard[name] = round((now[name] or 0.0) * 100, 2)
             dashboard.arrears_trend = self._trend(before, now, "arrears_rate")
             dashboard.collection_trend = self._trend(before, now, "collection_rate")
             dashboard.collection_month_trend = self._trend(

@@ -151,7 +151,7 @@ class FeeArrearsMonthly(models.TransientModel):
         rows = []
         for label, key, kind in lines:
             change = (
-                now[key] - before[key]
+                round(now[key] - before[key], 4)
                 if now[key] is not None and before[key] is not None
                 else None
             )
@@ -164,7 +164,7 @@ class FeeArrearsMonthly(models.TransientModel):
                 (self.env._("Indicator"), xlsx.TEXT),
                 (start.strftime("%Y-%m"), xlsx.MONEY),
                 ((start - relativedelta(months=1)).strftime("%Y-%m"), xlsx.MONEY),
-                (self.env._("Change"), xlsx.MONEY),
+                (self.env._("Change on the Month Before"), xlsx.MONEY),
             ],
             rows,
         )
@@ -426,8 +426,11 @@ class FeeArrearsMonthly(models.TransientModel):
         for level, level_lines in sorted(
             lines.grouped("level_id").items(), key=lambda item: item[0].sequence
         ):
-            owed = sum(level_lines.mapped("amount_due"))
-            received = sum(paid.get(partner, 0.0) for partner in level_lines.partner_id)
+            currency = self.env.company.currency_id
+            owed = currency.round(sum(level_lines.mapped("amount_due")))
+            received = currency.round(
+                sum(paid.get(partner, 0.0) for partner in level_lines.partner_id)
+            )
             rows.append(
                 [
                     self._label(level),
