@@ -23,6 +23,14 @@ KPI_MEASURES = [
     "written_off",
     "net_bad_debt",
 ]
+# What an aging needs: amounts open on the as-of date, nothing billed or collected.
+OPEN_MEASURES = {
+    "open_amount",
+    "overdue",
+    "unapplied",
+    "days_overdue",
+    *(name for name, _low, _high in AGING_BUCKETS),
+}
 # Rates are ratios of the group's sums, not sums (or averages) of the rows' rates.
 RATES = {
     "arrears_rate": ("overdue", "billed"),
@@ -256,6 +264,19 @@ class FeeArrearsReport(models.Model):
     # Rates of groups
     # ------------------------------------------------------------------
 
+    def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
+        # Aging reads only what is open: the items that can be open on the as-of date
+        # are those not reconciled today or reconciled since, a few % of the ledger.
+        names = {spec.split(":")[0] for spec in aggregates} - {"__count"}
+        report = (
+            self.with_context(fee_open_only=True)
+            if names and names <= OPEN_MEASURES
+            else self
+        )
+        return super(FeeArrearsReport, report)._read_group(
+            domain, groupby, aggregates, *args, **kwargs
+        )
+
     def _read_group_select(self, aggregate_spec, query):
         # A rate of a group is the ratio of its sums: neither Odoo's sum nor its average
         # of the rows' rates gives it, and this is where read_group makes a group's SQL.
@@ -276,6 +297,7 @@ class FeeArrearsReport(models.Model):
     @property
     def _table_query(self):
         as_of = self._get_as_of()
+        open_only = bool(self.env.context.get("fee_open_only"))
         allocated = {
             name: self._allocate(SQL.identifier("doc", name))
             for name in ("billed", "open_amount", "credited", "written_off")
@@ -291,8 +313,8 @@ class FeeArrearsReport(models.Model):
         )
         return SQL(
             """
-            WITH %(partials)s,
-            receivable AS (%(receivable)s),
+            WITH receivable AS (%(receivable)s),
+            %(partials)s,
             weights AS (%(weights)s),
             doc AS (
                 SELECT receivable.*,
@@ -352,10 +374,12 @@ class FeeArrearsReport(models.Model):
              LEFT JOIN fee_area area ON area.id = partner.area_id
              LEFT JOIN weights w ON w.move_id = doc.move_id
                  WHERE partials.kind = 'payment' AND doc.balance > 0
+                   AND NOT %(open_only)s
               ) facts
             """,
-            partials=self._partials_query(as_of),
-            receivable=self._receivable_query(as_of),
+            partials=self._partials_query(as_of, open_only),
+            receivable=self._receivable_query(as_of, open_only),
+            open_only=open_only,
             weights=self._weights_query(),
             as_of=as_of,
             dimensions=self._dimensions(),
@@ -377,8 +401,10 @@ class FeeArrearsReport(models.Model):
             no_aging=SQL(", ").join(SQL("0") for _bucket in AGING_BUCKETS),
         )
 
-    def _receivable_query(self, as_of):
-        """Subscribers' receivable items posted by the as-of date."""
+    def _receivable_query(self, as_of, open_only=False):
+        """Subscribers' receivable items posted by the as-of date; ``open_only``: those
+        alone that can be open on that date, not reconciled today or reconciled since.
+        """
         return SQL(
             """
             SELECT line.id, line.move_id, line.company_id, line.partner_id,
@@ -395,11 +421,23 @@ class FeeArrearsReport(models.Model):
                AND line.parent_state = 'posted'
                AND line.date <= %s
                AND partner.is_subscriber
+               %s
             """,
             as_of,
+            SQL(
+                """AND (NOT line.reconciled OR line.id IN (
+                        SELECT debit_move_id FROM account_partial_reconcile
+                         WHERE max_date > %(as_of)s
+                         UNION ALL
+                        SELECT credit_move_id FROM account_partial_reconcile
+                         WHERE max_date > %(as_of)s))""",
+                as_of=as_of,
+            )
+            if open_only
+            else SQL(),
         )
 
-    def _partials_query(self, as_of):
+    def _partials_query(self, as_of, open_only=False):
         """What each receivable item had settled by the as-of date, seen from either
         side (positive on an invoice, negative on a payment), with what settled it: a
         payment (and the channel of its receipt), a credit note, a recovery of a
@@ -429,6 +467,7 @@ class FeeArrearsReport(models.Model):
                       FROM account_partial_reconcile WHERE max_date <= %(as_of)s
                   ) side
                   JOIN account_move_line other_line ON other_line.id = side.other_id
+                  %(restrict)s
                   JOIN account_move other_move ON other_move.id = other_line.move_id
              LEFT JOIN fee_receipt receipt
                        ON receipt.payment_id = other_move.origin_payment_id
@@ -436,6 +475,9 @@ class FeeArrearsReport(models.Model):
             )
             """,
             as_of=as_of,
+            restrict=SQL("JOIN receivable ON receivable.id = side.line_id")
+            if open_only
+            else SQL(),
         )
 
     def _weights_query(self):

@@ -337,3 +337,37 @@ class TestArrearsReport(FeeCollectionCommon):
             )
         with self.assertRaises(ValidationError):
             self.env.company.fee_chronic_late_count = 0
+
+    def test_aging_alone_reads_only_what_can_be_open_and_agrees(self):
+        """An aging asks for open amounts only: it reads the items not reconciled today
+        or reconciled since the date, and finds what the whole analysis finds."""
+        aging = [
+            "open_amount",
+            "overdue",
+            "unapplied",
+            *(
+                name
+                for name in self.env["fee.arrears.report"]._fields
+                if name.startswith("age_")
+            ),
+        ]
+        for as_of in ("2024-01-31", "2024-02-15", AS_OF, fields.Date.today()):
+            with self.subTest(as_of=as_of):
+                report = self._report(as_of)
+                full = self._totals(["partner_id"], as_of=as_of)
+                alone = report._read_group(
+                    [], ["partner_id"], [f"{name}:sum" for name in aging]
+                )
+                self.assertTrue(alone)
+                for partner, *sums in alone:
+                    for name, value in zip(aging, sums, strict=True):
+                        if name in full[(partner,)]:
+                            self.assertEqual(value, full[(partner,)][name], name)
+                self.assertEqual(
+                    sum(row[1] for row in alone),
+                    sum(group["open_amount"] for group in full.values()),
+                )
+        read_today = self._report(fields.Date.today()).with_context(fee_open_only=True)
+        read_in_march = self._report().with_context(fee_open_only=True)
+        self.assertNotIn(self.march, read_today.search([]).move_id, "paid since")
+        self.assertIn(self.march, read_in_march.search([]).move_id, "paid after")
