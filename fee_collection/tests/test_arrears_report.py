@@ -209,9 +209,12 @@ class TestArrearsReport(FeeCollectionCommon):
     # ------------------------------------------------------------------
 
     def _export(self, month, user=None):
+        """The file as the user's request makes it: in the user's language."""
+        user = user or self.user_accountant
         wizard = (
             self.env["fee.arrears.monthly"]
-            .with_user(user or self.user_accountant)
+            .with_user(user)
+            .with_context(lang=user.lang)
             .create({"month": month})
         )
         wizard.action_export()
@@ -371,3 +374,15 @@ class TestArrearsReport(FeeCollectionCommon):
         read_in_march = self._report().with_context(fee_open_only=True)
         self.assertNotIn(self.march, read_today.search([]).move_id, "paid since")
         self.assertIn(self.march, read_in_march.search([]).move_id, "paid after")
+
+    def test_monthly_excel_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["fee_collection"], ["zh_CN"])
+        self.user_accountant.lang = "zh_CN"
+        with freeze_time("2024-04-10"):
+            book = self._export("2024-03-01")
+        self.assertEqual(book.sheetnames[:2], ["汇总", "按分公司"])
+        self.assertEqual(book["汇总"]["A4"].value, "指标")
+        self.assertEqual(book["汇总"]["D4"].value, "环比变化")
+        summary = {row[0]: row[1] for row in self._table(book["汇总"])}
+        self.assertEqual(summary["欠费率"], 0.7391)
