@@ -5,9 +5,10 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..report.fee_arrears_report import ratio
+from ..report.fee_arrears_report import AGING_BUCKETS, ratio
 from ..tools import xlsx
 
+AGING = [name for name, _low, _high in AGING_BUCKETS]
 MEASURES = [
     "billed",
     "collected",
@@ -15,15 +16,8 @@ MEASURES = [
     "overdue",
     "open_amount",
     "written_off",
-    "age_not_due",
-    "age_0_30",
-    "age_31_60",
-    "age_61_90",
-    "age_91_180",
-    "age_181_365",
-    "age_over_365",
+    *AGING,
 ]
-AGING = MEASURES[-7:]
 TOP_DEBTORS = 20
 
 
