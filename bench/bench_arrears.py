@@ -767,14 +767,33 @@ def write_plans(env, requests, operations, prefix, *, who):
         with harness.capture() as captured:
             requests(name, user.id, context, func, keep=False)
         seconds, query, params = max(captured, key=lambda item: item[0])
+        # The request's own settings (SET LOCAL jit, work_mem, ...) hold for the rest of
+        # its transaction: the plan is taken under the same ones, in a transaction of
+        # its own that is rolled back.
+        settings = [
+            text
+            for _delay, statement, _params in captured
+            if (text := _text(statement)).lstrip().upper().startswith("SET ")
+        ]
+        for setting in settings:
+            env.cr.execute(setting)  # a captured statement, without parameters
+        env.cr.execute("SHOW jit")
+        [(jit,)] = env.cr.fetchall()
+        env.cr.execute("SHOW work_mem")
+        [(work_mem,)] = env.cr.fetchall()
         plan = harness.explain(env.cr, query, params)
         env.cr.rollback()
-        text = query.decode() if isinstance(query, bytes) else str(query)
         Path(f"{prefix}-{name}.txt").write_text(
             f"{OPERATIONS[name]}: the longest of the request's {len(captured)} "
             f"statements ({1000 * seconds:.0f} ms in the request)\n\n"
-            f"{text}\n\nparameters: {params!r}\n\n{plan}\n"
+            f"{_text(query)}\n\nparameters: {params!r}\n\n"
+            f"settings of the request: {'; '.join(settings) or 'none'} "
+            f"(jit = {jit}, work_mem = {work_mem})\n\n{plan}\n"
         )
+
+
+def _text(query):
+    return query.decode() if isinstance(query, bytes) else str(query)
 
 
 def fee(env, args):
