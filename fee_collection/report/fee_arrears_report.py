@@ -465,13 +465,14 @@ class FeeArrearsReport(models.Model):
                   FROM (
                     SELECT id AS partial_id, debit_move_id AS line_id,
                            credit_move_id AS other_id, amount, max_date
-                      FROM account_partial_reconcile WHERE max_date <= %(as_of)s
+                      FROM account_partial_reconcile
+                     WHERE max_date <= %(as_of)s %(debit_restrict)s
                      UNION ALL
                     SELECT id, credit_move_id, debit_move_id, -amount, max_date
-                      FROM account_partial_reconcile WHERE max_date <= %(as_of)s
+                      FROM account_partial_reconcile
+                     WHERE max_date <= %(as_of)s %(credit_restrict)s
                   ) side
                   JOIN account_move_line other_line ON other_line.id = side.other_id
-                  %(restrict)s
                   JOIN account_move other_move ON other_move.id = other_line.move_id
              LEFT JOIN fee_receipt receipt
                        ON receipt.payment_id = other_move.origin_payment_id
@@ -479,7 +480,12 @@ class FeeArrearsReport(models.Model):
             )
             """,
             as_of=as_of,
-            restrict=SQL("JOIN receivable ON receivable.id = side.line_id")
+            # Each side restricted on its own: PostgreSQL does not push a join's
+            # restriction into the sides of a union.
+            debit_restrict=SQL("AND debit_move_id IN (SELECT id FROM receivable)")
+            if open_only
+            else SQL(),
+            credit_restrict=SQL("AND credit_move_id IN (SELECT id FROM receivable)")
             if open_only
             else SQL(),
         )
