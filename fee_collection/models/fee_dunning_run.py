@@ -546,14 +546,21 @@ class FeeDunningLine(models.Model):
             "body", self.ids, compute_lang=True
         )
         partners = self.partner_id
-        opted_out = partners.filtered("phone_sanitized_blacklisted")
+        # The blacklist as phone_sanitized_blacklisted reads it, without also formatting
+        # each partner's phone and mobile again (a tenth of an SMS batch's time).
+        opted_out = set(
+            self.env["phone.blacklist"]
+            .sudo()
+            .search([("number", "in", partners.mapped("phone_sanitized"))])
+            .mapped("number")
+        )
         sms_vals, actions, logs = [], [], {}
         for line in self:
             partner = line.partner_id
             number = partner.phone_sanitized
             if not number:
                 actions.append(self._sms_failure_vals(line))
-            elif partner in opted_out:
+            elif number in opted_out:
                 actions.append(
                     self._action_vals(
                         line,
