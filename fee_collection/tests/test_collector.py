@@ -181,6 +181,30 @@ class TestCollector(FeeCollectionCommon):
     # Dispatch
     # ------------------------------------------------------------------
 
+    def test_an_outcome_form_is_its_collectors_own(self):
+        """Another collector, or a user of another company, cannot read an outcome form
+        by its id (its order's amounts, the subscriber's promise)."""
+        self._invoice(amount=100.0, date="2024-01-01")
+        self._dun("2024-01-05")
+        form = (
+            self.env["fee.collection.outcome"]
+            .with_user(self.user_collector)
+            .with_context(default_order_id=self._open_order().id)
+            .create({"outcome": "promise", "promise_date": "2024-01-08"})
+        )
+        other_company = self.setup_other_company()["company"]
+        foreign = self._create_fee_user("foreign_collector", "group_fee_collector")
+        foreign.write(
+            {
+                "company_ids": [Command.set(other_company.ids)],
+                "company_id": other_company.id,
+            }
+        )
+        self.assertEqual(form.with_user(self.user_collector).amount_due, 100.0)
+        for user in (self.user_collector_2, foreign):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                form.with_user(user).read(["amount_due", "promise_date"])
+
     def test_dispatch_one_open_order_each_idempotent_and_escalating(self):
         self._invoice(amount=100.0, date="2024-01-01")
         self._invoice(amount=40.0, date="2024-01-01", partner=self.neighbour)
