@@ -291,6 +291,14 @@ class TestArrearsReport(FeeCollectionCommon):
                 self._export("2022-01-01")
             with self.assertRaises(AccessError):
                 self._export("2024-03-01", user=self.user_cashier)
+            mine = (
+                self.env["fee.arrears.monthly"]
+                .with_user(self.user_accountant)
+                .create({"month": "2024-03-01"})
+            )
+            mine.action_export()
+        with self.assertRaises(AccessError, msg="another user's file, by its id"):
+            mine.with_user(self.user_manager).read(["file"])
 
     def test_dashboard_month_over_month(self):
         with freeze_time("2024-04-10"):
