@@ -161,22 +161,10 @@ class FeeCollectionOrder(models.Model):
         """The subscriber's open invoices, for the collector who cannot read invoices:
         what each bills and what is left to pay."""
         invoices = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    (
-                        "commercial_partner_id",
-                        "in",
-                        self.partner_id.commercial_partner_id.ids,
-                    ),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                ],
-                order="invoice_date_due, id",
-            )
-        ).grouped("commercial_partner_id")
+            self.partner_id.sudo()
+            ._fee_get_open_invoices()
+            .grouped("commercial_partner_id")
+        )
         for order in self:
             rows = [
                 Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>")

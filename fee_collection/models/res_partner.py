@@ -953,19 +953,24 @@ class ResPartner(models.Model):
         if self.area_id.collector_ids and not self.collector_id:
             self.collector_id = self.area_id.collector_ids[:1]
 
-    def action_fee_register_payment(self):
-        """Odoo's payment wizard on the subscriber's open invoices, as one payment, for
-        an accountant recording a transfer from the subscriber's file."""
-        self.ensure_one()
-        invoices = self.env["account.move"].search(
+    def _fee_get_open_invoices(self):
+        """The subscribers' open posted customer invoices, oldest due first (with the
+        rights of this recordset's environment)."""
+        return self.env["account.move"].search(
             [
-                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
                 ("payment_state", "in", ("not_paid", "partial")),
             ],
             order="invoice_date_due, id",
         )
+
+    def action_fee_register_payment(self):
+        """Odoo's payment wizard on the subscriber's open invoices, as one payment, for
+        an accountant recording a transfer from the subscriber's file."""
+        self.ensure_one()
+        invoices = self._fee_get_open_invoices()
         if not invoices:
             raise UserError(
                 self.env._("%(subscriber)s has nothing to pay.", subscriber=self.name)

@@ -241,11 +241,21 @@ class FeeArrearsReport(models.Model):
         overdue, the arrears, collection and bad-debt rates, and the collection rate
         of the month's own bills within the month."""
         report = self.with_context(fee_as_of=self._get_month_as_of(start))
-        aggregates = [f"{name}:sum" for name in KPI_MEASURES]
-        [totals] = report._read_group(self._get_window(start), [], aggregates)
-        [month] = report._read_group([("date", "=", start)], [], aggregates)
-        totals = dict(zip(KPI_MEASURES, totals, strict=True))
-        month = dict(zip(KPI_MEASURES, month, strict=True))
+        # One pass over the ledger, by month: the twelve months' sums and the month's.
+        by_month = {
+            month: dict(zip(KPI_MEASURES, sums, strict=True))
+            for month, *sums in report._read_group(
+                self._get_window(start),
+                ["date:month"],
+                [f"{name}:sum" for name in KPI_MEASURES],
+            )
+        }
+        currency = self.env.company.currency_id
+        totals = {
+            name: currency.round(sum(sums[name] for sums in by_month.values()))
+            for name in KPI_MEASURES
+        }
+        month = by_month.get(start, dict.fromkeys(KPI_MEASURES, 0.0))
         return {
             "billed": totals["billed"],
             "collected": totals["collected"],

@@ -18,19 +18,7 @@ class FeeSubscriberDocument(models.AbstractModel):
         partners = (
             docs.partner_id if report.model == "fee.dunning.line" else docs
         ).commercial_partner_id
-        invoices = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("commercial_partner_id", "in", partners.ids),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                ],
-                order="invoice_date_due, id",
-            )
-        )
+        invoices = partners.sudo()._fee_get_open_invoices()
         by_partner = invoices.grouped("commercial_partner_id")
         return {
             "doc_ids": docids,
