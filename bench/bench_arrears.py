@@ -383,11 +383,16 @@ def generate(env, args):
     counts = clone_all(cr, t)
     cr.execute("DROP TABLE bench_gen; DROP TABLE bench_partner")
     env.invalidate_all()
+    # The copies were written by SQL: the analysis' facts are rebuilt from the ledger,
+    # as on the add-on's installation into a database with a ledger.
+    rebuilt = time.perf_counter()
+    env["fee.arrears.fact"]._fee_refresh()
+    rebuilt = time.perf_counter() - rebuilt
     harness.analyze(env)
     seconds = time.perf_counter() - started
     verify(env, t)
     counts.update(data_counts(env))
-    print(f"generate: {counts} in {seconds:.1f}s")
+    print(f"generate: {counts} in {seconds:.1f}s (the facts rebuilt in {rebuilt:.1f}s)")
 
 
 def clone_all(cr, t):

@@ -3,6 +3,7 @@ from . import (
     account_journal,
     account_move,
     account_move_line,
+    account_partial_reconcile,
     fee_anomaly,
     fee_area,
     fee_arrears_reason,

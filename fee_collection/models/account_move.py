@@ -18,6 +18,8 @@ PROTECTED_FIELDS = {
     "dispute_note": ACCOUNTANT,
     "fee_recovered_write_off_id": None,
 }
+# What the arrears analysis reads of an entry once it is posted.
+ARREARS_FACT_FIELDS = {"invoice_date", "fee_recovered_write_off_id"}
 
 
 class AccountMove(models.Model):
@@ -109,7 +111,10 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         check_protected_fields(self, vals, PROTECTED_FIELDS)
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.keys() & ARREARS_FACT_FIELDS:
+            self._fee_mark_arrears_dirty()
+        return result
 
     def _get_late_fee_accrued(self, date):
         """Late fee accrued on this invoice by ``date`` (company currency): the daily rate on
@@ -166,6 +171,7 @@ class AccountMove(models.Model):
 
     def button_cancel(self):
         result = super().button_cancel()
+        self._fee_mark_arrears_dirty()
         # A cancelled invoice bills nothing: its service periods are billed again.
         self.line_ids._fee_free_billed_periods()
         return result
@@ -174,10 +180,13 @@ class AccountMove(models.Model):
         self.filtered(
             lambda move: move.state == "cancel"
         ).line_ids._fee_check_periods_not_billed_again()
-        return super().button_draft()
+        result = super().button_draft()
+        self._fee_mark_arrears_dirty()
+        return result
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
+        posted._fee_mark_arrears_dirty()
         # A payment or credit note posted for a subscriber lowers what is overdue before it
         # is reconciled (unapplied credit is netted): judged on its date. Only receivable
         # credits count: vendor bills and other entries leave dunning alone.
@@ -192,6 +201,16 @@ class AccountMove(models.Model):
             (line.partner_id.commercial_partner_id, line.date) for line in credits
         )
         return posted
+
+    def _fee_mark_arrears_dirty(self):
+        """The arrears analysis reads these entries' receivable items, and what they
+        settled (a recovery is told from a payment by its entry)."""
+        items = self.line_ids
+        self.env["fee.arrears.fact"]._fee_mark_dirty(
+            items
+            | items.matched_debit_ids.debit_move_id
+            | items.matched_credit_ids.credit_move_id
+        )
 
     def _fee_cancel_recoveries(self, ref):
         """Reverse these recoveries of written-off debts (the money they booked was

@@ -9,6 +9,8 @@ PROTECTED_FIELDS = dict.fromkeys(
     ("subscription_id", "period_start", "period_end", "late_fee_source_move_id"),
     "fee_collection.group_fee_accountant",
 )
+# What the arrears analysis reads of a posted line that may still change.
+ARREARS_FACT_FIELDS = {"date_maturity", "partner_id", "account_id"}
 
 
 class AccountMoveLine(models.Model):
@@ -39,7 +41,11 @@ class AccountMoveLine(models.Model):
 
     def write(self, vals):
         check_protected_fields(self, vals, PROTECTED_FIELDS)
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.keys() & ARREARS_FACT_FIELDS:
+            posted = self.filtered(lambda line: line.parent_state == "posted")
+            posted.move_id._fee_mark_arrears_dirty()
+        return result
 
     def _reconcile_post_hook(self, data):
         """Paying or crediting an invoice may lower the subscriber's dunning level and

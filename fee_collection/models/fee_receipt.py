@@ -67,7 +67,9 @@ class FeeReceipt(models.Model):
         copy=False,
         help="Number of the paper receipt written while the system was down (补录).",
     )
-    payment_id = fields.Many2one("account.payment", readonly=True, copy=False)
+    payment_id = fields.Many2one(
+        "account.payment", readonly=True, copy=False, index="btree_not_null"
+    )
     line_ids = fields.One2many("fee.receipt.line", "receipt_id", string="Paid")
     invoice_ids = fields.Many2many(
         "account.move", compute="_compute_invoice_ids", string="Invoices Paid"

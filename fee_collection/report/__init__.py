@@ -1,4 +1,5 @@
 from . import (
+    fee_arrears_fact,
     fee_arrears_report,
     fee_cash_reconciliation_report,
     fee_collector_leaderboard,

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..models.fee_receipt import CHANNELS
+from .fee_arrears_fact import PENDING
 
 AGING_BUCKETS = [
     ("age_not_due", None, 0),
@@ -14,6 +15,22 @@ AGING_BUCKETS = [
     ("age_91_180", 91, 180),
     ("age_181_365", 181, 365),
     ("age_over_365", 366, None),
+]
+# The columns of a row after its dimensions, in the order of the query's branches.
+ROW_COLUMNS = [
+    "channel",
+    "payment_date",
+    "days_overdue",
+    "billed",
+    "collected",
+    "collected_in_month",
+    "credited",
+    "written_off",
+    "open_amount",
+    "overdue",
+    "unapplied",
+    *(name for name, _low, _high in AGING_BUCKETS),
+    "recovered",
 ]
 KPI_MEASURES = [
     "billed",
@@ -31,6 +48,8 @@ OPEN_MEASURES = {
     "days_overdue",
     *(name for name, _low, _high in AGING_BUCKETS),
 }
+# What is read payment by payment, where the payments of the invoices are shown.
+BY_PAYMENT = {"channel", "payment_date"}
 # Rates are ratios of the group's sums, not sums (or averages) of the rows' rates.
 RATES = {
     "arrears_rate": ("overdue", "billed"),
@@ -47,51 +66,23 @@ def ratio(numerator, denominator):
 
 class FeeArrearsReport(models.Model):
     """Arrears analysis as of a date (context key ``fee_as_of``, today by default), read
-    from the ledger: subscribers' receivable items and the reconciliations made by that
-    date, so that every figure ties to the receivable balance to the cent.
+    from the ledger's facts (``fee.arrears.fact``): subscribers' receivable items and
+    what settled them by that date, so that every figure ties to the receivable balance
+    to the cent.
 
-    One row per invoice line for what was billed and what is still open (an invoice's
-    amounts are shared between its lines by their totals, the rounding cent on the
-    first, so that products add up to the invoice), one per line and payment for what
-    was collected, by channel, and one per payment or credit note for what is not yet
-    applied (credit). Later payments are ignored: what is open as of a past date is what
-    was open on that date."""
+    One row per invoice line for what was billed, collected and is still open, and one
+    per payment or credit note for what is not yet applied (credit); where the channel
+    or the date of the payments is asked for, what was collected comes one row per line
+    and payment instead. Later payments are ignored: what is open as of a past date is
+    what was open on that date."""
 
     _name = "fee.arrears.report"
     _description = "Arrears Analysis"
     _auto = False
     _order = "date desc, partner_id"
     _rec_name = "move_id"
-    # What the query reads: Odoo flushes these before it runs.
+    # What the query reads besides the facts (which bring themselves up to date).
     _depends = {
-        "account.move": [
-            "move_type",
-            "invoice_date",
-            "origin_payment_id",
-            "statement_line_id",
-            "state",
-        ],
-        "account.move.line": [
-            "move_id",
-            "account_id",
-            "company_id",
-            "partner_id",
-            "balance",
-            "date",
-            "date_maturity",
-            "parent_state",
-            "display_type",
-            "price_total",
-            "product_id",
-            "subscription_id",
-        ],
-        "account.partial.reconcile": [
-            "debit_move_id",
-            "credit_move_id",
-            "amount",
-            "max_date",
-        ],
-        "account.account": ["account_type"],
         "res.partner": [
             "is_subscriber",
             "area_id",
@@ -275,21 +266,32 @@ class FeeArrearsReport(models.Model):
     # ------------------------------------------------------------------
 
     def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
-        # Aging reads only what is open: the items that can be open on the as-of date
-        # are those not reconciled today or reconciled since, a few % of the ledger.
+        # Aging reads only what is open: the items open on the as-of date are those
+        # open today and those settled since, a few % of the ledger.
         names = {spec.split(":")[0] for spec in aggregates} - {"__count"}
-        report = (
-            self.with_context(fee_open_only=True)
-            if names and names <= OPEN_MEASURES
-            else self
-        )
-        # One statement aggregates up to millions of rows: PostgreSQL's JIT would spend
-        # seconds compiling it and sorts of its default 4 MB of memory spill to disk.
-        # For the rest of this transaction only (a report's request).
+        report = self
+        if names and names <= OPEN_MEASURES:
+            report = report.with_context(fee_open_only=True)
+        if {spec.split(":")[0] for spec in groupby} & BY_PAYMENT:
+            report = report.with_context(fee_by_payment=True)
+        # One statement aggregates up to a million rows: PostgreSQL's JIT would spend
+        # seconds compiling it, and grouping by subscriber or document would spill its
+        # default 4 MB of memory to disk. For the rest of this transaction only.
         self.env.cr.execute(SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"))
         return super(FeeArrearsReport, report)._read_group(
             domain, groupby, aggregates, *args, **kwargs
         )
+
+    def _search(self, domain, *args, **kwargs):
+        # What was collected is read payment by payment where the payments' channel or
+        # date is asked for.
+        report = self
+        if any(
+            isinstance(leaf, (list, tuple)) and leaf[0].split(".")[0] in BY_PAYMENT
+            for leaf in domain
+        ):
+            report = report.with_context(fee_by_payment=True)
+        return super(FeeArrearsReport, report)._search(domain, *args, **kwargs)
 
     def _read_group_select(self, aggregate_spec, query):
         # A rate of a group is the ratio of its sums: neither Odoo's sum nor its average
@@ -310,41 +312,13 @@ class FeeArrearsReport(models.Model):
 
     @property
     def _table_query(self):
+        # The facts of what changed in this transaction, before they are read.
+        self.env["fee.arrears.fact"]._fee_refresh_dirty()
         as_of = self._get_as_of()
         open_only = bool(self.env.context.get("fee_open_only"))
-        allocated = {
-            name: self._allocate(SQL.identifier("doc", name))
-            for name in ("billed", "open_amount", "credited", "written_off")
-        }
-        aging = SQL(", ").join(
-            SQL(
-                "CASE WHEN doc.balance > 0 AND %s THEN %s ELSE 0 END AS %s",
-                self._age_condition(low, high),
-                allocated["open_amount"],
-                SQL.identifier(name),
-            )
-            for name, low, high in AGING_BUCKETS
-        )
+        by_payment = bool(self.env.context.get("fee_by_payment")) and not open_only
         return SQL(
             """
-            WITH receivable AS (%(receivable)s),
-            %(partials)s,
-            weights AS (%(weights)s),
-            doc AS (
-                SELECT receivable.*,
-                       receivable.balance - COALESCE(settled.amount, 0) AS open_amount,
-                       COALESCE(settled.credited, 0) AS credited,
-                       COALESCE(settled.written_off, 0) AS written_off,
-                       CASE WHEN receivable.move_type IN ('out_invoice', 'out_refund')
-                            THEN receivable.balance ELSE 0 END AS billed,
-                       %(as_of)s - receivable.date_maturity AS age
-                  FROM receivable
-             LEFT JOIN (SELECT line_id, SUM(amount) AS amount,
-                               SUM(amount) FILTER (WHERE kind = 'credit_note') AS credited,
-                               SUM(amount) FILTER (WHERE kind = 'other') AS written_off
-                          FROM partials GROUP BY line_id) settled
-                       ON settled.line_id = receivable.id
-            )
             SELECT facts.*,
                    ROUND(100 * facts.overdue / NULLIF(facts.billed, 0), 2)
                        AS arrears_rate,
@@ -355,198 +329,144 @@ class FeeArrearsReport(models.Model):
                    facts.written_off - facts.recovered AS net_bad_debt,
                    ROUND(100 * (facts.written_off - facts.recovered)
                          / NULLIF(facts.billed, 0), 2) AS bad_debt_rate
-              FROM (
-                SELECT (doc.id::bigint * 10000 + COALESCE(w.rn, 0)) * 2 AS id,
-                       %(dimensions)s,
-                       NULL::varchar AS channel, NULL::date AS payment_date,
-                       GREATEST(doc.age, 0) AS days_overdue,
-                       %(billed)s AS billed,
-                       0 AS collected, 0 AS collected_in_month,
-                       CASE WHEN doc.balance > 0 THEN %(credited)s ELSE 0 END AS credited,
-                       CASE WHEN doc.balance > 0 THEN %(written_off)s ELSE 0 END
-                           AS written_off,
-                       CASE WHEN doc.balance > 0 THEN %(open)s ELSE 0 END AS open_amount,
-                       CASE WHEN doc.balance > 0 AND doc.age > 0 THEN %(open)s ELSE 0 END
-                           AS overdue,
-                       CASE WHEN doc.balance < 0 THEN %(open)s ELSE 0 END AS unapplied,
-                       %(aging)s,
-                       CASE WHEN doc.is_recovery THEN doc.balance ELSE 0 END AS recovered
-                  FROM doc
-                  JOIN res_partner partner ON partner.id = doc.partner_id
-             LEFT JOIN fee_area area ON area.id = partner.area_id
-             LEFT JOIN weights w ON w.move_id = doc.move_id
-                 UNION ALL
-                SELECT (partials.partial_id::bigint * 10000 + COALESCE(w.rn, 0)) * 2 + 1,
-                       %(dimensions)s,
-                       partials.channel, partials.payment_date,
-                       0, 0,
-                       %(collected)s, %(collected_in_month)s,
-                       0, 0, 0, 0, 0, %(no_aging)s, 0
-                  FROM partials
-                  JOIN receivable doc ON doc.id = partials.line_id
-                  JOIN res_partner partner ON partner.id = doc.partner_id
-             LEFT JOIN fee_area area ON area.id = partner.area_id
-             LEFT JOIN weights w ON w.move_id = doc.move_id
-                 WHERE partials.kind = 'payment' AND doc.balance > 0
-                   AND NOT %(open_only)s
-              ) facts
+              FROM (%s) facts
             """,
-            partials=self._partials_query(as_of, open_only),
-            receivable=self._receivable_query(as_of, open_only),
-            open_only=open_only,
-            weights=self._weights_query(),
-            as_of=as_of,
-            dimensions=self._dimensions(),
-            billed=allocated["billed"],
-            credited=allocated["credited"],
-            written_off=allocated["written_off"],
-            open=allocated["open_amount"],
-            aging=aging,
-            collected=self._allocate(
-                SQL("partials.amount"), SQL("partials.partial_id")
+            SQL(" UNION ALL ").join(
+                [
+                    self._items_query(as_of, open_only, by_payment),
+                    self._settled_since_query(as_of, by_payment),
+                    *([self._payments_query(as_of)] if by_payment else []),
+                ]
             ),
-            collected_in_month=self._allocate(
-                SQL(
-                    "CASE WHEN partials.max_date < doc.month + INTERVAL '1 month' "
-                    "THEN partials.amount ELSE 0 END"
+        )
+
+    def _items_query(self, as_of, open_only, by_payment):
+        """The items posted by the as-of date, with what was settled on them so far."""
+        collected = {
+            name: SQL(
+                "CASE WHEN doc.is_debit THEN %s ELSE 0 END", SQL.identifier("doc", name)
+            )
+            for name in ("collected", "collected_in_month", "credited", "written_off")
+        }
+        if by_payment:
+            del collected["collected"], collected["collected_in_month"]
+        return self._select(
+            "fee_arrears_fact",
+            SQL("doc.id * 3"),
+            {
+                "days_overdue": SQL("GREATEST(%s - doc.date_due, 0)", as_of),
+                "billed": SQL("CASE WHEN doc.is_billed THEN doc.amount ELSE 0 END"),
+                **collected,
+                **self._open_measures(SQL("doc.open_amount"), as_of),
+                "recovered": SQL(
+                    "CASE WHEN doc.is_recovery THEN doc.amount ELSE 0 END"
                 ),
-                SQL("partials.partial_id"),
-            ),
-            no_aging=SQL(", ").join(SQL("0") for _bucket in AGING_BUCKETS),
-        )
-
-    def _receivable_query(self, as_of, open_only=False):
-        """Subscribers' receivable items posted by the as-of date; ``open_only``: those
-        alone that can be open on that date, not reconciled today or reconciled since.
-        """
-        return SQL(
-            """
-            SELECT line.id, line.move_id, line.company_id, line.partner_id,
-                   line.balance, COALESCE(line.date_maturity, line.date) AS date_maturity,
-                   move.move_type,
-                   move.fee_recovered_write_off_id IS NOT NULL AS is_recovery,
-                   DATE_TRUNC('month', COALESCE(move.invoice_date, line.date))::date
-                       AS month
-              FROM account_move_line line
-              JOIN account_move move ON move.id = line.move_id
-              JOIN account_account account ON account.id = line.account_id
-              JOIN res_partner partner ON partner.id = line.partner_id
-             WHERE account.account_type = 'asset_receivable'
-               AND line.parent_state = 'posted'
-               AND line.date <= %s
-               AND partner.is_subscriber
-               %s
-            """,
-            as_of,
+            },
             SQL(
-                """AND (NOT line.reconciled OR line.id IN (
-                        SELECT debit_move_id FROM account_partial_reconcile
-                         WHERE max_date > %(as_of)s
-                         UNION ALL
-                        SELECT credit_move_id FROM account_partial_reconcile
-                         WHERE max_date > %(as_of)s))""",
-                as_of=as_of,
-            )
-            if open_only
-            else SQL(),
+                "doc.date <= %s %s",
+                as_of,
+                SQL("AND doc.open_amount <> 0") if open_only else SQL(),
+            ),
         )
 
-    def _partials_query(self, as_of, open_only=False):
-        """What each receivable item had settled by the as-of date, seen from either
-        side (positive on an invoice, negative on a payment), with what settled it: a
-        payment (and the channel of its receipt), a credit note, a recovery of a
-        written-off debt (or its reversal) or another entry (a write-off)."""
+    def _settled_since_query(self, as_of, by_payment):
+        """What was settled after the as-of date on the items posted by then, taken
+        back: it was still open on that date."""
+        taken_back = {
+            name: SQL(
+                "CASE WHEN doc.is_debit AND %s THEN -doc.amount ELSE 0 END", condition
+            )
+            for name, condition in (
+                ("collected", SQL("doc.kind = 'payment'")),
+                ("collected_in_month", SQL("doc.kind = 'payment' AND doc.in_month")),
+                ("credited", SQL("doc.kind = 'credit_note'")),
+                ("written_off", SQL("doc.kind = 'other'")),
+            )
+        }
+        if by_payment:
+            del taken_back["collected"], taken_back["collected_in_month"]
+        return self._select(
+            "fee_arrears_settlement",
+            SQL("doc.id * 3 + 1"),
+            {**taken_back, **self._open_measures(SQL("doc.amount"), as_of)},
+            SQL("%s @> %s::date", PENDING, as_of),
+        )
+
+    def _payments_query(self, as_of):
+        """What was collected on the items, payment by payment, with their channel."""
+        return self._select(
+            "fee_arrears_settlement",
+            SQL("doc.id * 3 + 2"),
+            {
+                "channel": SQL(
+                    "COALESCE(receipt.channel, "
+                    "CASE WHEN doc.is_statement THEN 'bank' ELSE 'other' END)"
+                ),
+                "payment_date": SQL("doc.payment_date"),
+                "collected": SQL("doc.amount"),
+                "collected_in_month": SQL(
+                    "CASE WHEN doc.in_month THEN doc.amount ELSE 0 END"
+                ),
+            },
+            SQL("doc.kind = 'payment' AND doc.is_debit AND doc.date <= %s", as_of),
+            join=SQL(
+                "LEFT JOIN fee_receipt receipt ON receipt.payment_id = doc.payment_id "
+                "AND receipt.state = 'posted'"
+            ),
+        )
+
+    def _open_measures(self, amount, as_of):
+        """``amount``, open on the as-of date, as what is owed (by age) or credit."""
+        age = SQL("(%s - doc.date_due)", as_of)
+        return {
+            "open_amount": SQL("CASE WHEN doc.is_debit THEN %s ELSE 0 END", amount),
+            "overdue": SQL(
+                "CASE WHEN doc.is_debit AND %s > 0 THEN %s ELSE 0 END", age, amount
+            ),
+            "unapplied": SQL("CASE WHEN doc.is_debit THEN 0 ELSE %s END", amount),
+            **{
+                name: SQL(
+                    "CASE WHEN doc.is_debit AND %s THEN %s ELSE 0 END",
+                    self._age_condition(age, low, high),
+                    amount,
+                )
+                for name, low, high in AGING_BUCKETS
+            },
+        }
+
+    def _select(self, table, row_id, measures, where, join=None):
+        """The rows of ``table`` (facts or settlements, as ``doc``) of subscribers,
+        with their dimensions and ``measures`` (0 for those not given)."""
+        values = dict.fromkeys(ROW_COLUMNS, SQL("0"))
+        values.update(channel=SQL("NULL::varchar"), payment_date=SQL("NULL::date"))
+        values.update(measures)
         return SQL(
             """
-            partials AS (
-                SELECT side.partial_id, side.line_id, side.amount, side.max_date,
-                       other_move.date AS payment_date,
-                       CASE WHEN other_move.fee_recovered_write_off_id IS NOT NULL
-                            THEN 'recovery'
-                            WHEN other_move.origin_payment_id IS NOT NULL
-                                 OR other_move.statement_line_id IS NOT NULL
-                            THEN 'payment'
-                            WHEN other_move.move_type IN ('out_refund', 'out_invoice')
-                            THEN 'credit_note'
-                            ELSE 'other' END AS kind,
-                       COALESCE(receipt.channel,
-                                CASE WHEN other_move.statement_line_id IS NOT NULL
-                                     THEN 'bank' ELSE 'other' END) AS channel
-                  FROM (
-                    SELECT id AS partial_id, debit_move_id AS line_id,
-                           credit_move_id AS other_id, amount, max_date
-                      FROM account_partial_reconcile
-                     WHERE max_date <= %(as_of)s %(debit_restrict)s
-                     UNION ALL
-                    SELECT id, credit_move_id, debit_move_id, -amount, max_date
-                      FROM account_partial_reconcile
-                     WHERE max_date <= %(as_of)s %(credit_restrict)s
-                  ) side
-                  JOIN account_move_line other_line ON other_line.id = side.other_id
-                  JOIN account_move other_move ON other_move.id = other_line.move_id
-             LEFT JOIN fee_receipt receipt
-                       ON receipt.payment_id = other_move.origin_payment_id
-                      AND receipt.state = 'posted'
-            )
+            SELECT %s AS id,
+                   doc.month AS date, doc.date_due, doc.company_id, doc.partner_id,
+                   doc.move_id, doc.product_id, doc.subscription_id, partner.area_id,
+                   area.branch_id, partner.collector_id,
+                   partner.arrears_reason_id AS reason_id, partner.dunning_level_id,
+                   %s
+              FROM %s doc
+              JOIN res_partner partner ON partner.id = doc.partner_id
+         LEFT JOIN fee_area area ON area.id = partner.area_id
+                   %s
+             WHERE partner.is_subscriber AND %s
             """,
-            as_of=as_of,
-            # Each side restricted on its own: PostgreSQL does not push a join's
-            # restriction into the sides of a union.
-            debit_restrict=SQL("AND debit_move_id IN (SELECT id FROM receivable)")
-            if open_only
-            else SQL(),
-            credit_restrict=SQL("AND credit_move_id IN (SELECT id FROM receivable)")
-            if open_only
-            else SQL(),
+            row_id,
+            SQL(", ").join(
+                SQL("%s AS %s", values[name], SQL.identifier(name))
+                for name in ROW_COLUMNS
+            ),
+            SQL.identifier(table),
+            join or SQL(),
+            where,
         )
 
-    def _weights_query(self):
-        """The share of each invoice line in its invoice (by total), the first line
-        taking the rounding cent; documents without lines are not shared."""
-        return SQL(
-            """
-            SELECT move_id, id AS line_id, product_id, subscription_id,
-                   ROW_NUMBER() OVER (PARTITION BY move_id ORDER BY id) AS rn,
-                   COALESCE(
-                       price_total / NULLIF(SUM(price_total) OVER (PARTITION BY move_id), 0),
-                       CASE WHEN ROW_NUMBER() OVER (PARTITION BY move_id ORDER BY id) = 1
-                            THEN 1 ELSE 0 END
-                   ) AS weight
-              FROM account_move_line
-             WHERE display_type = 'product'
-               AND move_id IN (SELECT move_id FROM receivable
-                                WHERE move_type IN ('out_invoice', 'out_refund'))
-            """
-        )
-
-    def _allocate(self, amount, partition=None):
-        """``amount`` of a receivable item shared between the lines of its document:
-        each line its rounded share, the first line what rounding left over, so that
-        the shares add up to the amount to the cent."""
-        partition = partition or SQL("doc.id")
-        share = SQL("ROUND(%s * COALESCE(w.weight, 1), 2)", amount)
-        return SQL(
-            "%s + CASE WHEN COALESCE(w.rn, 1) = 1 "
-            "THEN %s - SUM(%s) OVER (PARTITION BY %s) ELSE 0 END",
-            share,
-            amount,
-            share,
-            partition,
-        )
-
-    def _age_condition(self, low, high):
+    def _age_condition(self, age, low, high):
         if low is None:
-            return SQL("doc.age <= %s", high)
+            return SQL("%s <= %s", age, high)
         if high is None:
-            return SQL("doc.age >= %s", low)
-        return SQL("doc.age BETWEEN %s AND %s", low, high)
-
-    def _dimensions(self):
-        return SQL(
-            """
-            doc.month AS date, doc.date_maturity AS date_due, doc.company_id,
-            doc.partner_id, doc.move_id, w.product_id, w.subscription_id,
-            partner.area_id, area.branch_id, partner.collector_id,
-            partner.arrears_reason_id AS reason_id, partner.dunning_level_id
-            """
-        )
+            return SQL("%s >= %s", age, low)
+        return SQL("%s BETWEEN %s AND %s", age, low, high)
