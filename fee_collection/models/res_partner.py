@@ -28,6 +28,7 @@ PROTECTED_FIELDS = {
     "dunning_exempt_reason": MANAGER,
     "dunning_exempt_until": MANAGER,
 }
+ARREARS_TOTAL_FIELDS = {"area_id", "arrears_reason_id", "is_subscriber"}
 
 
 class ResPartner(models.Model):
@@ -480,7 +481,14 @@ class ResPartner(models.Model):
         check_protected_fields(self, vals, PROTECTED_FIELDS)
         if vals.get("id_number"):
             vals["id_number"] = normalize_id_number(vals["id_number"])
+        # The arrears analysis' totals are kept by area and arrears reason.
+        regrouped = self if vals.keys() & ARREARS_TOTAL_FIELDS else self.browse()
+        facts = self.env["fee.arrears.fact"]
+        if regrouped:
+            facts._fee_move_partners(regrouped, -1)
         result = super().write(vals)
+        if regrouped:
+            facts._fee_move_partners(regrouped, 1)
         if vals.get("dunning_exempt"):
             self.env["fee.collection.order"]._cancel_exempt(self)
         return result

@@ -31,6 +31,7 @@ ROW_COLUMNS = [
     "unapplied",
     *(name for name, _low, _high in AGING_BUCKETS),
     "recovered",
+    "row_count",
 ]
 KPI_MEASURES = [
     "billed",
@@ -47,6 +48,16 @@ OPEN_MEASURES = {
     "unapplied",
     "days_overdue",
     *(name for name, _low, _high in AGING_BUCKETS),
+}
+# What the totals (fee.arrears.summary) are kept by.
+TOTAL_FIELDS = {
+    "date",
+    "date_due",
+    "company_id",
+    "product_id",
+    "area_id",
+    "branch_id",
+    "reason_id",
 }
 # What is read payment by payment, where the payments of the invoices are shown.
 BY_PAYMENT = {"channel", "payment_date"}
@@ -266,6 +277,10 @@ class FeeArrearsReport(models.Model):
     # ------------------------------------------------------------------
 
     def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
+        if self._fee_totals_answer(domain, groupby):
+            return self.env["fee.arrears.summary"]._read_group(
+                domain, groupby, aggregates, *args, **kwargs
+            )
         # Aging reads only what is open: the items open on the as-of date are those
         # open today and those settled since, a few % of the ledger.
         names = {spec.split(":")[0] for spec in aggregates} - {"__count"}
@@ -282,6 +297,14 @@ class FeeArrearsReport(models.Model):
             domain, groupby, aggregates, *args, **kwargs
         )
 
+    def _fee_totals_answer(self, domain, groupby):
+        """Whether all that is grouped and filtered by is kept in the totals
+        (``fee.arrears.summary``)."""
+        names = {spec.split(":")[0] for spec in groupby} | {
+            leaf[0].split(".")[0] for leaf in domain if isinstance(leaf, (list, tuple))
+        }
+        return names <= TOTAL_FIELDS
+
     def _search(self, domain, *args, **kwargs):
         # What was collected is read payment by payment where the payments' channel or
         # date is asked for.
@@ -294,6 +317,9 @@ class FeeArrearsReport(models.Model):
         return super(FeeArrearsReport, report)._search(domain, *args, **kwargs)
 
     def _read_group_select(self, aggregate_spec, query):
+        if aggregate_spec == "__count":
+            # The facts a row stands for: 1, or those its totals add up.
+            return SQL("SUM(%s)", SQL.identifier(self._table, "row_count"))
         # A rate of a group is the ratio of its sums: neither Odoo's sum nor its average
         # of the rows' rates gives it, and this is where read_group makes a group's SQL.
         fname = aggregate_spec.split(":")[0]
@@ -314,9 +340,6 @@ class FeeArrearsReport(models.Model):
     def _table_query(self):
         # The facts of what changed in this transaction, before they are read.
         self.env["fee.arrears.fact"]._fee_refresh_dirty()
-        as_of = self._get_as_of()
-        open_only = bool(self.env.context.get("fee_open_only"))
-        by_payment = bool(self.env.context.get("fee_by_payment")) and not open_only
         return SQL(
             """
             SELECT facts.*,
@@ -331,14 +354,18 @@ class FeeArrearsReport(models.Model):
                          / NULLIF(facts.billed, 0), 2) AS bad_debt_rate
               FROM (%s) facts
             """,
-            SQL(" UNION ALL ").join(
-                [
-                    self._items_query(as_of, open_only, by_payment),
-                    self._settled_since_query(as_of, by_payment),
-                    *([self._payments_query(as_of)] if by_payment else []),
-                ]
-            ),
+            SQL(" UNION ALL ").join(self._rows_queries(self._get_as_of())),
         )
+
+    def _rows_queries(self, as_of):
+        """The queries of the rows as of that date, to put together."""
+        open_only = bool(self.env.context.get("fee_open_only"))
+        by_payment = bool(self.env.context.get("fee_by_payment")) and not open_only
+        return [
+            self._items_query(as_of, open_only, by_payment),
+            self._settled_since_query(as_of, by_payment),
+            *([self._payments_query(as_of)] if by_payment else []),
+        ]
 
     def _items_query(self, as_of, open_only, by_payment):
         """The items posted by the as-of date, with what was settled on them so far."""
@@ -357,7 +384,11 @@ class FeeArrearsReport(models.Model):
                 "days_overdue": SQL("GREATEST(%s - doc.date_due, 0)", as_of),
                 "billed": SQL("CASE WHEN doc.is_billed THEN doc.amount ELSE 0 END"),
                 **collected,
-                **self._open_measures(SQL("doc.open_amount"), as_of),
+                **self._open_measures(
+                    SQL("CASE WHEN doc.is_debit THEN doc.open_amount ELSE 0 END"),
+                    SQL("CASE WHEN doc.is_debit THEN 0 ELSE doc.open_amount END"),
+                    SQL("(%s - doc.date_due)", as_of),
+                ),
                 "recovered": SQL(
                     "CASE WHEN doc.is_recovery THEN doc.amount ELSE 0 END"
                 ),
@@ -388,7 +419,14 @@ class FeeArrearsReport(models.Model):
         return self._select(
             "fee_arrears_settlement",
             SQL("doc.id * 3 + 1"),
-            {**taken_back, **self._open_measures(SQL("doc.amount"), as_of)},
+            {
+                **taken_back,
+                **self._open_measures(
+                    SQL("CASE WHEN doc.is_debit THEN doc.amount ELSE 0 END"),
+                    SQL("CASE WHEN doc.is_debit THEN 0 ELSE doc.amount END"),
+                    SQL("(%s - doc.date_due)", as_of),
+                ),
+            },
             SQL("%s @> %s::date", PENDING, as_of),
         )
 
@@ -415,31 +453,39 @@ class FeeArrearsReport(models.Model):
             ),
         )
 
-    def _open_measures(self, amount, as_of):
-        """``amount``, open on the as-of date, as what is owed (by age) or credit."""
-        age = SQL("(%s - doc.date_due)", as_of)
+    def _open_measures(self, owed, credit, age):
+        """What is ``owed`` on the as-of date, by ``age`` (days past due), and
+        ``credit``."""
         return {
-            "open_amount": SQL("CASE WHEN doc.is_debit THEN %s ELSE 0 END", amount),
-            "overdue": SQL(
-                "CASE WHEN doc.is_debit AND %s > 0 THEN %s ELSE 0 END", age, amount
-            ),
-            "unapplied": SQL("CASE WHEN doc.is_debit THEN 0 ELSE %s END", amount),
+            "open_amount": owed,
+            "overdue": SQL("CASE WHEN %s > 0 THEN %s ELSE 0 END", age, owed),
+            "unapplied": credit,
             **{
                 name: SQL(
-                    "CASE WHEN doc.is_debit AND %s THEN %s ELSE 0 END",
+                    "CASE WHEN %s THEN %s ELSE 0 END",
                     self._age_condition(age, low, high),
-                    amount,
+                    owed,
                 )
                 for name, low, high in AGING_BUCKETS
             },
         }
 
+    def _columns(self, measures):
+        """The columns after the dimensions: ``measures``, 0 for those not given."""
+        values = dict.fromkeys(ROW_COLUMNS, SQL("0"))
+        values.update(
+            channel=SQL("NULL::varchar"),
+            payment_date=SQL("NULL::date"),
+            row_count=SQL("1"),
+        )
+        values.update(measures)
+        return SQL(", ").join(
+            SQL("%s AS %s", values[name], SQL.identifier(name)) for name in ROW_COLUMNS
+        )
+
     def _select(self, table, row_id, measures, where, join=None):
         """The rows of ``table`` (facts or settlements, as ``doc``) of subscribers,
         with their dimensions and ``measures`` (0 for those not given)."""
-        values = dict.fromkeys(ROW_COLUMNS, SQL("0"))
-        values.update(channel=SQL("NULL::varchar"), payment_date=SQL("NULL::date"))
-        values.update(measures)
         return SQL(
             """
             SELECT %s AS id,
@@ -455,10 +501,7 @@ class FeeArrearsReport(models.Model):
              WHERE partner.is_subscriber AND %s
             """,
             row_id,
-            SQL(", ").join(
-                SQL("%s AS %s", values[name], SQL.identifier(name))
-                for name in ROW_COLUMNS
-            ),
+            self._columns(measures),
             SQL.identifier(table),
             join or SQL(),
             where,

@@ -383,6 +383,58 @@ class TestArrearsReport(FeeCollectionCommon):
         self.assertNotIn(self.march, read_today.search([]).move_id, "paid since")
         self.assertIn(self.march, read_in_march.search([]).move_id, "paid after")
 
+    def test_totals_give_the_figures_of_the_rows(self):
+        """Grouped and filtered by what the totals keep, the analysis reads them: the
+        figures of the ledger's rows, as of any date, after a subscriber moves to another
+        area or is given an arrears reason, and after the totals are compacted."""
+        report = self.env["fee.arrears.report"]
+        measures = [
+            "__count",
+            *(
+                f"{name}:sum"
+                for name, field in report._fields.items()
+                if field.type in ("monetary", "float")
+            ),
+            "days_overdue:max",
+        ]
+        groupings = [
+            [],
+            ["date:month"],
+            ["area_id", "product_id"],
+            ["branch_id", "date_due:month"],
+            ["reason_id"],
+        ]
+        self.assertTrue(report._fee_totals_answer([("date", ">=", AS_OF)], ["area_id"]))
+        self.assertFalse(report._fee_totals_answer([], ["partner_id"]))
+        self.assertFalse(report._fee_totals_answer([("overdue", ">", 0)], []))
+        other_grid = self.env["fee.area"].create(
+            {"name": "Grid 2", "code": "N02", "parent_id": self.branch.id}
+        )
+        reason = self.env["fee.arrears.reason"].search([], limit=1)
+
+        def assert_totals_agree(step):
+            for as_of in ("2024-01-31", "2024-02-15", AS_OF, fields.Date.today()):
+                for groupby in groupings:
+                    with self.subTest(step=step, as_of=as_of, groupby=groupby):
+                        read = self._report(as_of)._read_group
+                        totals = read([], groupby, measures)
+                        self.assertTrue(totals)
+                        rows = read([("partner_id", "!=", False)], groupby, measures)
+                        self.assertEqual(totals, rows)
+
+        assert_totals_agree("as billed")
+        self.li_na.write({"area_id": other_grid.id, "arrears_reason_id": reason.id})
+        assert_totals_agree("moved")
+        self.env["fee.arrears.total"]._fee_compact()
+        assert_totals_agree("compacted")
+        self.assertEqual(
+            self.env["fee.arrears.total"].search_count(
+                [("area_id", "=", other_grid.id)]
+            ),
+            3,
+            "Li Na's invoice and her two payments, one row each",
+        )
+
     def test_monthly_excel_in_the_users_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["fee_collection"], ["zh_CN"])
