@@ -113,7 +113,8 @@ class AccountMove(models.Model):
         check_protected_fields(self, vals, PROTECTED_FIELDS)
         result = super().write(vals)
         if vals.keys() & ARREARS_FACT_FIELDS:
-            self._fee_mark_arrears_dirty()
+            # A recovery is told from a payment by its entry: what it settled, too.
+            self._fee_mark_arrears_dirty(settled=True)
         return result
 
     def _get_late_fee_accrued(self, date):
@@ -202,15 +203,19 @@ class AccountMove(models.Model):
         )
         return posted
 
-    def _fee_mark_arrears_dirty(self):
-        """The arrears analysis reads these entries' receivable items, and what they
-        settled (a recovery is told from a payment by its entry)."""
-        items = self.line_ids
-        self.env["fee.arrears.fact"]._fee_mark_dirty(
-            items
-            | items.matched_debit_ids.debit_move_id
-            | items.matched_credit_ids.credit_move_id
+    def _fee_mark_arrears_dirty(self, settled=False):
+        """The arrears analysis reads these entries' receivable items (and, with
+        ``settled``, the items they are reconciled with); their reconciliations are
+        noted by ``account.partial.reconcile``."""
+        items = self.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
         )
+        if settled:
+            items |= (
+                items.matched_debit_ids.debit_move_id
+                | items.matched_credit_ids.credit_move_id
+            )
+        self.env["fee.arrears.fact"]._fee_mark_dirty(items)
 
     def _fee_cancel_recoveries(self, ref):
         """Reverse these recoveries of written-off debts (the money they booked was

@@ -9,8 +9,9 @@ PROTECTED_FIELDS = dict.fromkeys(
     ("subscription_id", "period_start", "period_end", "late_fee_source_move_id"),
     "fee_collection.group_fee_accountant",
 )
-# What the arrears analysis reads of a posted line that may still change.
-ARREARS_FACT_FIELDS = {"date_maturity", "partner_id", "account_id"}
+# What the arrears analysis reads of a posted line that may still change (the rest is
+# locked once posted).
+ARREARS_FACT_FIELDS = {"date_maturity"}
 
 
 class AccountMoveLine(models.Model):

@@ -79,7 +79,7 @@ class FeeArrearsSettlement(models.Model):
     item_date = fields.Date(help="Posting date of the item.")
 
     def init(self):
-        super().init()
+        res = super().init()
         # As of a date, the settlements to take back are those made after it on items
         # posted by then: the date lies in [item_date, date).
         self.env.cr.execute(
@@ -89,6 +89,7 @@ class FeeArrearsSettlement(models.Model):
                 PENDING,
             )
         )
+        return res
 
 
 class FeeArrearsTotal(models.Model):
@@ -191,7 +192,7 @@ class FeeArrearsFact(models.Model):
     written_off = fields.Monetary(help="Other entries that settled the share so far.")
 
     def init(self):
-        super().init()
+        res = super().init()
         # The aging reads the items open today and those settled since its date.
         self.env.cr.execute(
             SQL(
@@ -203,6 +204,7 @@ class FeeArrearsFact(models.Model):
         self.env.cr.execute(SQL("SELECT 1 FROM fee_arrears_fact LIMIT 1"))
         if not self.env.cr.rowcount:
             self._fee_refresh()
+        return res
 
     # ------------------------------------------------------------------
     # Keeping up with the ledger
