@@ -14,7 +14,8 @@ database that has the add-on installed:
         (the month's bill before it is paid, subscribers in arrears for 1 to 18 months,
         a few forgotten ones); and a few payments not applied to any invoice. An
         accountant (bench_accountant, Fee Collection / Accountant). One template of
-        each record through the ORM, the copies by SQL (``harness.clone_rows``).
+        each record through the ORM, the copies by SQL (``harness.clone_rows``); then
+        the analysis' facts rebuilt from the ledger, timed.
     bench_arrears.py -c CONF -d DB fee --n N --date D --as-of A --requests R --out JSON
         as the accountant, each a request (new cursor and environment, committed),
         after warm-up ones, in turn:

@@ -10,7 +10,8 @@
 # grids under 3 branches, billed monthly for 24 months (one 30.00 line, or two lines of 20.00 and 10.00,
 # of three fee items), most invoices paid by a payment each (fully reconciled), some in part (a partial
 # reconciliation), some refunded by a credit note, the others open, and a few payments applied to
-# nothing: about 46 receivable items (invoices' and payments') per subscriber. Then, as an accountant
+# nothing: about 46 receivable items (invoices' and payments') per subscriber; the analysis' facts are
+# then rebuilt from the ledger (timed), as on installation into a database with a ledger. Then, as an accountant
 # (Fee Collection / Accountant), each a request (a new cursor and environment, up to its commit), after
 # warm-up ones:
 #   analysis        fee.arrears.report web_read_group by date:month, area_id, product_id (billed,
