@@ -35,6 +35,37 @@ TOTAL_MEASURES = {
     "unapplied": SQL("SUM(CASE WHEN fact.is_debit THEN 0 ELSE fact.open_amount END)"),
     "recovered": SQL("SUM(CASE WHEN fact.is_recovery THEN fact.amount ELSE 0 END)"),
 }
+# What the facts are made of.
+LEDGER_FIELDS = {
+    "account.move": [
+        "move_type",
+        "invoice_date",
+        "state",
+        "fee_recovered_write_off_id",
+        "origin_payment_id",
+        "statement_line_id",
+    ],
+    "account.move.line": [
+        "move_id",
+        "account_id",
+        "company_id",
+        "partner_id",
+        "balance",
+        "date",
+        "date_maturity",
+        "parent_state",
+        "display_type",
+        "price_total",
+        "product_id",
+        "subscription_id",
+    ],
+    "account.partial.reconcile": [
+        "debit_move_id",
+        "credit_move_id",
+        "amount",
+        "max_date",
+    ],
+}
 SETTLEMENT_KINDS = [
     ("payment", "Payment"),
     ("credit_note", "Credit Note"),
@@ -152,8 +183,9 @@ class FeeArrearsFact(models.Model):
     changes: one row per share of a receivable item in its document's lines (an
     invoice's amounts shared between its lines by their totals, the rounding cent on
     the first, so that products add up to the invoice), with what has been settled on
-    it so far. The analysis as of today reads these rows alone; as of a past date it
-    takes back, from ``fee.arrears.settlement``, only what was settled since.
+    it so far, added up by ``fee.arrears.total``. The analysis as of today reads these
+    rows (or their totals) alone; as of a past date it takes back, from
+    ``fee.arrears.settlement``, only what was settled since.
 
     Rows are written by SQL only, from the ledger: ``_fee_refresh`` recomputes the
     rows of the items given, whatever happened to them, so that a refresh run twice,
@@ -193,7 +225,7 @@ class FeeArrearsFact(models.Model):
 
     def init(self):
         res = super().init()
-        # The aging reads the items open today and those settled since its date.
+        # An aging reads the items open today, and what was settled since its date.
         self.env.cr.execute(
             SQL(
                 "CREATE INDEX IF NOT EXISTS fee_arrears_fact_open_index "
@@ -234,34 +266,8 @@ class FeeArrearsFact(models.Model):
     def _fee_refresh(self, item_ids=None):
         """Recompute the rows of these receivable items (all of them when ``item_ids``
         is None) and of their settlements from the ledger."""
-        for model, fnames in (
-            ("account.move", ["move_type", "invoice_date", "state"]),
-            (
-                "account.move.line",
-                [
-                    "move_id",
-                    "account_id",
-                    "company_id",
-                    "partner_id",
-                    "balance",
-                    "date",
-                    "date_maturity",
-                    "parent_state",
-                    "display_type",
-                    "price_total",
-                    "product_id",
-                    "subscription_id",
-                ],
-            ),
-            (
-                "account.partial.reconcile",
-                ["debit_move_id", "credit_move_id", "amount", "max_date"],
-            ),
-        ):
+        for model, fnames in LEDGER_FIELDS.items():
             self.env[model].flush_model(fnames)
-        self.env["account.move"].flush_model(
-            ["fee_recovered_write_off_id", "origin_payment_id", "statement_line_id"]
-        )
         if item_ids is None:
             self.env.cr.execute(
                 SQL(

@@ -386,7 +386,8 @@ class TestArrearsReport(FeeCollectionCommon):
     def test_totals_give_the_figures_of_the_rows(self):
         """Grouped and filtered by what the totals keep, the analysis reads them: the
         figures of the ledger's rows, as of any date, after a subscriber moves to another
-        area or is given an arrears reason, and after the totals are compacted."""
+        area or is given an arrears reason, after the totals are compacted and after a
+        subscriber is no longer one."""
         report = self.env["fee.arrears.report"]
         measures = [
             "__count",
@@ -434,6 +435,8 @@ class TestArrearsReport(FeeCollectionCommon):
             3,
             "Li Na's invoice and her two payments, one row each",
         )
+        self.li_na.is_subscriber = False
+        assert_totals_agree("no longer a subscriber")
 
     def test_monthly_excel_in_the_users_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
