@@ -1,8 +1,10 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-# Key of the receivable items changed in this transaction, in ``cr.precommit.data``.
+# Keys in ``cr.precommit.data``: the receivable items changed in this transaction, and
+# those of them refreshed for a read since they last changed.
 DIRTY = "fee_collection.arrears_fact_dirty"
+READ = "fee_collection.arrears_fact_read"
 # The dates on which a settlement was still to come on its item (see the index).
 PENDING = SQL("daterange(item_date, GREATEST(item_date, date))")
 # The dimensions of the totals: of the facts, then of their subscriber (``partner``).
@@ -245,7 +247,7 @@ class FeeArrearsFact(models.Model):
     @api.model
     def _fee_mark_dirty(self, items):
         """Note that these journal items changed: their rows are refreshed before the
-        transaction commits (or before the analysis reads them)."""
+        transaction commits (and before the analysis reads them)."""
         items = items.filtered(lambda line: line.account_type == "asset_receivable")
         if not items:
             return
@@ -254,13 +256,28 @@ class FeeArrearsFact(models.Model):
             data[DIRTY] = set()
             self.env.cr.precommit.add(self._fee_refresh_dirty)
         data[DIRTY].update(items.ids)
+        data.get(READ, set()).difference_update(items.ids)
 
     @api.model
     def _fee_refresh_dirty(self):
-        """Refresh the rows of the items changed in this transaction, once."""
-        item_ids = self.env.cr.precommit.data.pop(DIRTY, None)
+        """Before the commit: refresh the rows of the items changed in this
+        transaction."""
+        data = self.env.cr.precommit.data
+        item_ids = data.pop(DIRTY, None)
+        data.pop(READ, None)
         if item_ids:
             self._fee_refresh(sorted(item_ids))
+
+    @api.model
+    def _fee_refresh_for_read(self):
+        """Before the analysis reads: refresh the rows of the items changed since their
+        last refresh. They are refreshed again before the commit, in case a savepoint
+        rolled back after the read takes this refresh back with it."""
+        data = self.env.cr.precommit.data
+        item_ids = data.get(DIRTY, set()) - data.get(READ, set())
+        if item_ids:
+            self._fee_refresh(sorted(item_ids))
+            data.setdefault(READ, set()).update(item_ids)
 
     @api.model
     def _fee_refresh(self, item_ids=None):

@@ -341,7 +341,7 @@ class FeeArrearsReport(models.Model):
     @property
     def _table_query(self):
         # The facts of what changed in this transaction, before they are read.
-        self.env["fee.arrears.fact"]._fee_refresh_dirty()
+        self.env["fee.arrears.fact"]._fee_refresh_for_read()
         return SQL(
             """
             SELECT facts.*,

@@ -1,6 +1,8 @@
 from odoo import models
 from odoo.tools import SQL
 
+from .fee_arrears_fact import TOTAL_KEY, TOTAL_MEASURES
+
 
 class FeeArrearsSummary(models.Model):
     """The arrears analysis read from its totals (``fee.arrears.total``): what
@@ -25,6 +27,7 @@ class FeeArrearsSummary(models.Model):
 
     def _totals_query(self, as_of):
         age = SQL("(%s - total.date_due)", as_of)
+        key = SQL(", ").join(map(SQL.identifier, TOTAL_KEY))
         return SQL(
             """
             SELECT total.id * 3 AS id,
@@ -34,9 +37,16 @@ class FeeArrearsSummary(models.Model):
                    area.branch_id, NULL::integer AS collector_id, total.reason_id,
                    NULL::integer AS dunning_level_id,
                    %s
-              FROM fee_arrears_total total
+              FROM (
+                -- Each group once: the rows appended for a change net out (their
+                -- latest due date would otherwise count in the days overdue).
+                SELECT MIN(id) AS id, %s, %s
+                  FROM fee_arrears_total
+                 WHERE date <= %s
+              GROUP BY %s
+                HAVING SUM(row_count) <> 0
+              ) total
          LEFT JOIN fee_area area ON area.id = total.area_id
-             WHERE total.date <= %s
             """,
             self._columns(
                 {
@@ -58,5 +68,11 @@ class FeeArrearsSummary(models.Model):
                     ),
                 }
             ),
+            key,
+            SQL(", ").join(
+                SQL("SUM(%s) AS %s", SQL.identifier(name), SQL.identifier(name))
+                for name in TOTAL_MEASURES
+            ),
             as_of,
+            key,
         )

@@ -1,3 +1,5 @@
+import contextlib
+
 from odoo import Command
 from odoo.tests import tagged
 
@@ -109,15 +111,34 @@ class TestArrearsFact(FeeCollectionCommon):
         )
         self._assert_as_rebuilt("resetting to draft")
 
-    def test_refreshed_before_commit_once(self):
+    def test_refreshed_before_commit_and_for_reads(self):
         invoice = self._invoice(amount=30.0)
         self.assertIn(DIRTY, self.env.cr.precommit.data)
         # What a commit does before committing: the rows are refreshed, once.
         self.env.cr.flush()
         self.assertNotIn(DIRTY, self.env.cr.precommit.data)
         self.assertEqual(self._facts(invoice).open_amount, 30.0)
+
+        report = self.env["fee.arrears.report"]
+        domain = [("move_id", "=", invoice.id)]
+        measures = ["open_amount:sum", "collected:sum"]
         self._register_payment(invoice)
-        totals = self.env["fee.arrears.report"]._read_group(
-            [("move_id", "=", invoice.id)], [], ["open_amount:sum", "collected:sum"]
+        self.assertEqual(
+            report._read_group(domain, [], measures),
+            [(0.0, 30.0)],
+            "read in the same transaction",
         )
-        self.assertEqual(totals, [(0.0, 30.0)], "read in the same transaction")
+        self.assertEqual(report.search(domain), report.search(domain), "read as is")
+
+        # A savepoint rolled back after a read takes that read's refresh with it:
+        # the rows are refreshed again before the commit.
+        invoice.line_ids.remove_move_reconcile()
+        with contextlib.suppress(RolledBack), self.env.cr.savepoint(flush=False):
+            self.assertEqual(report._read_group(domain, [], measures), [(30.0, 0.0)])
+            raise RolledBack
+        self.env.cr.flush()
+        self.assertEqual(report._read_group(domain, [], measures), [(30.0, 0.0)])
+
+
+class RolledBack(Exception):
+    """Rolls a savepoint back."""
