@@ -1,4 +1,4 @@
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
@@ -482,13 +482,13 @@ class ResPartner(models.Model):
         if vals.get("id_number"):
             vals["id_number"] = normalize_id_number(vals["id_number"])
         # The arrears analysis' totals are kept by area and arrears reason.
-        regrouped = self if vals.keys() & ARREARS_TOTAL_FIELDS else self.browse()
-        facts = self.env["fee.arrears.fact"]
-        if regrouped:
-            facts._fee_move_partners(regrouped, -1)
-        result = super().write(vals)
-        if regrouped:
-            facts._fee_move_partners(regrouped, 1)
+        regrouping = (
+            self.env["fee.arrears.fact"]._fee_regrouping(self)
+            if vals.keys() & ARREARS_TOTAL_FIELDS
+            else nullcontext()
+        )
+        with regrouping:
+            result = super().write(vals)
         if vals.get("dunning_exempt"):
             self.env["fee.collection.order"]._cancel_exempt(self)
         return result

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -336,11 +338,20 @@ class FeeArrearsFact(models.Model):
         self.env["fee.arrears.total"].invalidate_model()
 
     @api.model
-    def _fee_move_partners(self, partners, sign):
-        """Take these subscribers' facts out of the totals (-1), before their area,
-        arrears reason or being a subscriber changes, and back in (1) after."""
-        partners.flush_recordset(["area_id", "arrears_reason_id", "is_subscriber"])
-        self._fee_add_to_totals(SQL("fact.partner_id = ANY(%s)", partners.ids), sign)
+    @contextmanager
+    def _fee_regrouping(self, partners, after=None):
+        """Around a change of these subscribers' area, arrears reason or being one:
+        their facts are taken out of the totals before and put back after (those of
+        ``after``, when the change merges them into it). What is pending is refreshed
+        first: a refresh while they are out would count its items twice."""
+        fields = ["area_id", "arrears_reason_id", "is_subscriber"]
+        self._fee_refresh_dirty()
+        partners.flush_recordset(fields)
+        self._fee_add_to_totals(SQL("fact.partner_id = ANY(%s)", partners.ids), -1)
+        yield
+        after = after or partners
+        after.flush_recordset(fields)
+        self._fee_add_to_totals(SQL("fact.partner_id = ANY(%s)", after.ids), 1)
 
     def _refresh_query(self, restrict):
         return SQL(

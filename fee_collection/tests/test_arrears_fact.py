@@ -139,6 +139,28 @@ class TestArrearsFact(FeeCollectionCommon):
         self.env.cr.flush()
         self.assertEqual(report._read_group(domain, [], measures), [(30.0, 0.0)])
 
+    def test_merged_subscribers_move_their_totals(self):
+        """Merging two subscribers of different areas: the analysis by area, read from
+        its totals, still gives the figures of the ledger's rows."""
+        other_grid = self.env["fee.area"].create(
+            {"name": "Grid 2", "code": "N02", "parent_id": self.branch.id}
+        )
+        moved = self._create_subscriber("Wang Fang", sequence="002")
+        moved.area_id = other_grid
+        self._invoice(amount=30.0)
+        self._invoice(amount=45.0, partner=moved)
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (self.subscriber | moved).ids, self.subscriber, extra_checks=False
+        )
+        report = self.env["fee.arrears.report"]
+        measures = ["__count", "billed:sum", "open_amount:sum"]
+        by_area = report._read_group([], ["area_id"], measures)
+        self.assertEqual(by_area, [(self.grid, 2, 75.0, 75.0)])
+        self.assertEqual(
+            by_area,
+            report._read_group([("partner_id", "!=", False)], ["area_id"], measures),
+        )
+
 
 class RolledBack(Exception):
     """Rolls a savepoint back."""

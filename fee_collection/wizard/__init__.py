@@ -1,6 +1,7 @@
 from . import (
     account_move_reversal,
     account_payment_register,
+    base_partner_merge,
     fee_arrears_as_of,
     fee_arrears_dashboard,
     fee_arrears_monthly,
