@@ -113,8 +113,11 @@ class AccountMove(models.Model):
         check_protected_fields(self, vals, PROTECTED_FIELDS)
         result = super().write(vals)
         if vals.keys() & ARREARS_FACT_FIELDS:
-            # A recovery is told from a payment by its entry: what it settled, too.
-            self._fee_mark_arrears_dirty(settled=True)
+            # A recovery is told from a payment by its entry: what it settled, too. A
+            # draft is not in the analysis (invoice dates change often on drafts).
+            self.filtered(lambda move: move.state == "posted")._fee_mark_arrears_dirty(
+                settled=True
+            )
         return result
 
     def _get_late_fee_accrued(self, date):
@@ -207,14 +210,14 @@ class AccountMove(models.Model):
         """The arrears analysis reads these entries' receivable items (and, with
         ``settled``, the items they are reconciled with); their reconciliations are
         noted by ``account.partial.reconcile``."""
-        items = self.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable"
-        )
+        items = self.line_ids
         if settled:
+            items = items.filtered(lambda line: line.account_type == "asset_receivable")
             items |= (
                 items.matched_debit_ids.debit_move_id
                 | items.matched_credit_ids.credit_move_id
             )
+        # Only receivable items are kept: ``_fee_mark_dirty`` leaves out the others.
         self.env["fee.arrears.fact"]._fee_mark_dirty(items)
 
     def _fee_cancel_recoveries(self, ref):
