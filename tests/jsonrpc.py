@@ -33,7 +33,8 @@ def call(url, service, method, *args):
     if "error" in body:
         data = body["error"]["data"]
         raise RpcError(data["message"], data.get("name"))
-    return body["result"]
+    # A method that returns nothing answers without a result.
+    return body.get("result")
 
 
 class Session:

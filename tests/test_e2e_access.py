@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 
-from jsonrpc import RpcError, Session
+from jsonrpc import RpcError
+from roles import ALLOWED, Attempts, RoleSession, attempt, refused
 
 ROLES = {
     "collector": "fee_collection.group_fee_collector",
@@ -20,80 +21,6 @@ ROLES = {
     "cashier": "fee_collection.group_fee_cashier",
     "accountant": "fee_collection.group_fee_accountant",
 }
-ALLOWED = "allowed"
-
-
-def refused(exception="AccessError"):
-    return f"refused ({exception})"
-
-
-class Attempts:
-    """The table of attempts: what was tried, by whom, what should and what did happen."""
-
-    def __init__(self):
-        self.rows = []
-
-    def record(self, item, attempt, role, expected, actual, *, why=""):
-        self.rows.append(
-            {
-                "item": item,
-                "attempt": attempt,
-                "role": role,
-                "expected": expected,
-                "actual": actual,
-                "why": why,
-            }
-        )
-
-    def run(self, item, attempt, session, expected, *call, detail=None, **kwargs):
-        """Make ``call`` (model, method, args...) as ``session``. Actual: ``allowed`` or
-        ``refused (<exception>)``, followed by what ``detail`` (called after a success)
-        says of the result."""
-        try:
-            result = session(*call, **kwargs)
-        except RpcError as error:
-            actual = refused((error.name or "?").rsplit(".", 1)[-1])
-            why = str(error).splitlines()[0] if str(error) else ""
-        else:
-            actual, why = ALLOWED, ""
-            if detail:
-                actual = f"{ALLOWED}; {detail(result)}"
-        self.record(item, attempt, session.login, expected, actual, why=why)
-        return actual
-
-    def table(self):
-        header = {
-            "item": "#",
-            "attempt": "attempt",
-            "role": "role",
-            "expected": "expected",
-            "actual": "actual",
-            "why": "server said",
-        }
-        rows = [header, *sorted(self.rows, key=lambda row: row["item"])]
-        widths = {
-            key: max(len(str(row[key])) for row in rows)
-            for key in header
-            if key != "why"
-        }
-
-        def line(row):
-            cells = [str(row[key]).ljust(width) for key, width in widths.items()]
-            return " | ".join([*cells, row["why"][:90]])
-
-        rule = "-+-".join("-" * width for width in widths.values()) + "-+-" + "-" * 11
-        return "\n".join([line(header), rule, *(line(row) for row in rows[1:])])
-
-    def mismatches(self):
-        return [row for row in self.rows if row["actual"] != row["expected"]]
-
-
-class RoleSession(Session):
-    """The session of a demo login (its password is the login)."""
-
-    def __init__(self, server, login):
-        super().__init__(server["url"], server["db"], login, login)
-        self.login = login
 
 
 @pytest.fixture(scope="module")
@@ -405,13 +332,35 @@ def test_each_role_is_refused_what_it_may_not_do(scene):
     ]
     table.run(
         1,
-        "promise on an own order, 2099-12-31 (beyond the horizon)",
+        "write a promise on an own order directly",
         collector,
-        refused("ValidationError"),
+        refused(),
         "fee.collection.order",
         "write",
         [orders["own"]],
         {"outcome": "promise", "promise_date": "2099-12-31"},
+    )
+
+    def promise(date):
+        """The promise recorded through the outcome form, as the collector."""
+
+        def steps():
+            outcome = collector(
+                "fee.collection.outcome",
+                "create",
+                {"order_id": orders["own"], "outcome": "promise", "promise_date": date},
+            )
+            return collector("fee.collection.outcome", "action_confirm", [outcome])
+
+        return steps
+
+    attempt(
+        table,
+        1,
+        "promise on an own order, 2099-12-31 (beyond the horizon)",
+        collector,
+        refused("ValidationError"),
+        steps=promise("2099-12-31"),
     )
     promised = (today + datetime.timedelta(days=min(20, horizon))).isoformat()
 
@@ -430,15 +379,13 @@ def test_each_role_is_refused_what_it_may_not_do(scene):
         held = [move for move in overdue if move["promise_date"] == promised]
         return f"{len(held)}/{len(overdue)} overdue invoices promised"
 
-    table.run(
+    attempt(
+        table,
         1,
         f"promise on an own order, {promised} (within {horizon} days)",
         collector,
         f"{ALLOWED}; 1/1 overdue invoices promised",
-        "fee.collection.order",
-        "write",
-        [orders["own"]],
-        {"outcome": "promise", "promise_date": promised},
+        steps=promise(promised),
         detail=promised_invoices,
     )
 

@@ -8,6 +8,8 @@ deployed with worker processes (two of them serve the requests side by side):
   paid oldest first (the default): the invoice is paid once; the second payment is
   refused with a clear message or kept as the subscriber's credit; the subscriber's
   receivable balance is the invoice less the receipts accepted;
+* a void and a payment of one subscriber at once, and a payment while its session is
+  handed over: they exclude each other, whichever commits first;
 * first, what is made on first use: the company's first two receipts (its receipt
   sequence is made with the first one), and the first two payments of a payment
   method's period (Odoo numbers the first entry of a period when it is created). The
@@ -113,6 +115,7 @@ def scene(counter_server):
         "item": item,
         "cashiers": cashiers,
         "today": datetime.date.today(),
+        "server": server,
     }
 
 
@@ -585,3 +588,118 @@ def test_the_same_invoice_paid_by_two_cashiers_at_once_is_paid_once(scene, mode)
     ), "the receivable balance is the invoice less the receipts accepted"
     # A number for each receipt accepted, none for a refusal.
     assert len(_check_numbering(admin, scene["company_id"])) == before + len(accepted)
+
+
+def test_a_void_racing_a_payment_of_the_same_subscriber(scene):
+    """One cashier voids a receipt while the other takes the same subscriber's money:
+    the invoice the void reopens is paid by the new payment (whichever commits first),
+    never left due beside the subscriber's unapplied credit."""
+    admin, (voider, payer) = scene["admin"], scene["cashiers"]
+    _warm_up(scene)
+    [(partner, name, invoice)] = _subscribers_with_invoices(
+        scene, "Void race subscriber", [26.0]
+    )
+    counter = voider("fee.counter.payment", "create", {"partner_id": partner})
+    first = _pay(voider)(counter)
+
+    def void(receipt_id):
+        voider("fee.receipt", "action_void", [receipt_id], reason="Taken twice")
+        return voider("fee.receipt", "read", [receipt_id], RECEIPT_FIELDS)[0]
+
+    def prepare_payment():
+        return payer(
+            "fee.counter.payment", "create", {"partner_id": partner, "amount": 26.0}
+        )
+
+    rows = _race(
+        {
+            voider: [("void", lambda: first["id"], void)],
+            payer: [(name.rsplit(" ", 1)[0], prepare_payment, _pay(payer))],
+        }
+    )
+    print(_table("A void and a payment of one subscriber at once", rows))
+    _check_refusals_are_clear(rows)
+    assert all(row["receipt"] for row in rows), [row.get("error") for row in rows]
+    move = admin("account.move", "read", [invoice], ["payment_state"])[0]
+    open_items = admin(
+        "account.move.line",
+        "search_read",
+        [
+            ("partner_id", "=", partner),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
+        ],
+        ["amount_residual"],
+    )
+    print(f"invoice {move['payment_state']}; open items {open_items}")
+    assert move["payment_state"] in PAID, "paid by the new payment"
+    assert not open_items, "nothing due beside unapplied credit"
+
+
+def test_a_payment_racing_the_handover_of_its_session(scene):
+    """A payment by WeChat Pay while the same cashier, in another tab, hands the session
+    over: either the payment is refused (the session is closed) or the handover counts
+    it; the session's lines never disagree with its receipts."""
+    admin, (cashier, _other) = scene["admin"], scene["cashiers"]
+    _warm_up(scene)
+    [(partner, name, _invoice)] = _subscribers_with_invoices(
+        scene, "Handover race subscriber", [26.0]
+    )
+    wechat = admin(
+        "account.journal",
+        "search",
+        [("code", "=", "WXPAY"), ("company_id", "=", scene["company_id"])],
+    )[0]
+    [session] = cashier("fee.cash.session", "search", [("state", "=", "open")])
+    second_tab = Cashier(scene["server"], cashier.login)
+
+    def prepare_payment():
+        return cashier(
+            "fee.counter.payment",
+            "create",
+            {"partner_id": partner, "journal_id": wechat},
+        )
+
+    def close(session_id):
+        second_tab("fee.cash.session", "action_close", [session_id])
+        return {"name": "handed over", "amount": 0.0, "amount_credit": 0.0}
+
+    rows = _race(
+        {
+            cashier: [(name.rsplit(" ", 1)[0], prepare_payment, _pay(cashier))],
+            second_tab: [("handover", lambda: session, close)],
+        }
+    )
+    print(_table("A payment and the handover of its session at once", rows))
+    _check_refusals_are_clear(rows)
+    [line] = admin(
+        "fee.cash.session.line",
+        "search_read",
+        [("session_id", "=", session), ("journal_id", "=", wechat)],
+        ["expected_amount", "counted_amount"],
+    )
+    taken = sum(
+        receipt["amount"]
+        for receipt in admin(
+            "fee.receipt",
+            "search_read",
+            [
+                ("cash_session_id", "=", session),
+                ("journal_id", "=", wechat),
+                ("state", "=", "posted"),
+            ],
+            ["amount"],
+        )
+    )
+    print(f"WeChat Pay: taken {taken:.2f}, line {line}")
+    assert line["expected_amount"] == taken, "the line says what its receipts took"
+    assert line["counted_amount"] == line["expected_amount"], (
+        "the handover counted the payment taken in the session"
+    )
+    refused = [row for row in rows if not row["receipt"]]
+    for row in refused:
+        assert "is not an open session" in row["error"][1], row["error"]
+    # The cashier's next shift, for whatever runs after.
+    cashier("fee.cash.session", "create", {})

@@ -4,6 +4,7 @@ from . import (
     account_move,
     account_move_line,
     account_partial_reconcile,
+    account_payment,
     fee_anomaly,
     fee_area,
     fee_arrears_reason,

@@ -20,6 +20,17 @@ PROTECTED_FIELDS = {
 }
 # What the arrears analysis reads of an entry once it is posted.
 ARREARS_FACT_FIELDS = {"invoice_date", "fee_recovered_write_off_id"}
+# What says where a posted entry's money is: sealed on a receipt's payment.
+SEALED_MOVE_FIELDS = {
+    "date",
+    "journal_id",
+    "partner_id",
+    "currency_id",
+    "line_ids",
+    "state",
+    "move_type",
+    "company_id",
+}
 
 
 class AccountMove(models.Model):
@@ -111,6 +122,8 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         check_protected_fields(self, vals, PROTECTED_FIELDS)
+        if vals.keys() & SEALED_MOVE_FIELDS:
+            self._fee_check_sealed()
         result = super().write(vals)
         if vals.keys() & ARREARS_FACT_FIELDS:
             # A recovery is told from a payment by its entry: what it settled, too. A
@@ -173,7 +186,19 @@ class AccountMove(models.Model):
             "context": {"active_model": self._name, "active_ids": self.ids},
         }
 
+    def _fee_check_sealed(self):
+        """Refuse to change the entries of posted receipts' payments (see
+        ``fee.receipt._fee_check_sealed``)."""
+        entries = self.filtered(lambda move: move.move_type == "entry")
+        if entries:
+            self.env["fee.receipt"]._fee_check_sealed(entries.sudo().origin_payment_id)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_receipt_payment(self):
+        self._fee_check_sealed()
+
     def button_cancel(self):
+        self._fee_check_sealed()
         result = super().button_cancel()
         self._fee_mark_arrears_dirty()
         # A cancelled invoice bills nothing: its service periods are billed again.
@@ -181,6 +206,7 @@ class AccountMove(models.Model):
         return result
 
     def button_draft(self):
+        self._fee_check_sealed()
         self.filtered(
             lambda move: move.state == "cancel"
         ).line_ids._fee_check_periods_not_billed_again()

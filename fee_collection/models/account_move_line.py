@@ -12,6 +12,18 @@ PROTECTED_FIELDS = dict.fromkeys(
 # What the arrears analysis reads of a posted line that may still change (the rest is
 # locked once posted).
 ARREARS_FACT_FIELDS = {"date_maturity"}
+# Where a journal item's money is: sealed on a receipt's payment.
+SEALED_LINE_FIELDS = {
+    "move_id",
+    "account_id",
+    "partner_id",
+    "balance",
+    "debit",
+    "credit",
+    "amount_currency",
+    "currency_id",
+    "date_maturity",
+}
 
 
 class AccountMoveLine(models.Model):
@@ -42,6 +54,8 @@ class AccountMoveLine(models.Model):
 
     def write(self, vals):
         check_protected_fields(self, vals, PROTECTED_FIELDS)
+        if vals.keys() & SEALED_LINE_FIELDS:
+            self.move_id._fee_check_sealed()
         result = super().write(vals)
         if vals.keys() & ARREARS_FACT_FIELDS:
             posted = self.filtered(lambda line: line.parent_state == "posted")

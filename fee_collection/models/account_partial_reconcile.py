@@ -10,6 +10,12 @@ class AccountPartialReconcile(models.Model):
         partials._fee_mark_arrears_dirty()
         return partials
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_receipt_payment(self):
+        """What a receipt's payment paid is undone only by the receipt's void."""
+        lines = self.sudo().debit_move_id | self.sudo().credit_move_id
+        self.env["fee.receipt"]._fee_check_sealed(lines.payment_id)
+
     def unlink(self):
         self._fee_mark_arrears_dirty()
         return super().unlink()

@@ -123,26 +123,31 @@ class FeeAnomaly(models.Model):
         )
 
     @api.model
-    def _check_cash_differences(self, sessions):
+    def _check_cash_differences(self, session_lines):
+        """A payment method of a validated session whose difference exceeds the
+        company's threshold: each method on its own, a shortage in one is not hidden by
+        a surplus in another."""
         vals_list = []
-        for session in sessions:
+        for line in session_lines:
+            session = line.session_id
             threshold = session.company_id.fee_cash_difference_threshold
-            if abs(session.difference) > threshold:
+            if abs(line.difference) > threshold:
                 vals_list.append(
                     {
                         "anomaly_type": "cash_difference",
                         "company_id": session.company_id.id,
                         "session_id": session.id,
                         "user_id": session.user_id.id,
-                        "amount": session.difference,
+                        "amount": line.difference,
                         "description": self.env._(
-                            "Session %(session)s of %(user)s differs by %(amount)s: "
-                            "%(note)s",
+                            "Session %(session)s of %(user)s differs by %(amount)s in "
+                            "%(method)s: %(note)s",
                             session=session.name,
                             user=session.user_id.name,
                             amount=format_amount(
-                                self.env, session.difference, session.currency_id
+                                self.env, line.difference, session.currency_id
                             ),
+                            method=line.journal_id.name,
                             note=session.difference_note or "-",
                         ),
                     }

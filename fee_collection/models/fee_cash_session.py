@@ -1,8 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount
+from odoo.tools import SQL, format_amount
 
-from ..tools import check_protected_fields
+from ..tools import check_protected_fields, check_separation
 
 ACCOUNTANT = "fee_collection.group_fee_accountant"
 # Set when the session is opened, closed and validated; never typed in.
@@ -17,7 +17,6 @@ WORKFLOW_FIELDS = dict.fromkeys(
         "closing_date",
         "validation_date",
         "validated_by_id",
-        "difference_move_id",
     )
 )
 
@@ -80,6 +79,12 @@ class FeeCashSession(models.Model):
         help="Cash in the drawer when the shift starts (the float)."
     )
     receipt_ids = fields.One2many("fee.receipt", "cash_session_id", string="Receipts")
+    void_receipt_ids = fields.One2many(
+        "fee.receipt",
+        "void_session_id",
+        string="Voids",
+        help="Receipts voided during this session: what they took is given back from it.",
+    )
     receipt_count = fields.Integer(compute="_compute_totals")
     amount_total = fields.Monetary(string="Taken", compute="_compute_totals")
     line_ids = fields.One2many(
@@ -89,8 +94,10 @@ class FeeCashSession(models.Model):
     difference_note = fields.Text(
         string="Explanation", help="Why the counted amounts differ."
     )
-    difference_move_id = fields.Many2one(
-        "account.move", string="Difference Entry", readonly=True
+    difference_move_ids = fields.Many2many(
+        "account.move",
+        compute="_compute_difference_move_ids",
+        string="Difference Entries",
     )
 
     _sql_constraints = [
@@ -102,16 +109,52 @@ class FeeCashSession(models.Model):
     ]
 
     def _compute_totals(self):
-        stats = {
-            session: (count, amount)
-            for session, count, amount in self.env["fee.receipt"]._read_group(
+        counts = dict(
+            self.env["fee.receipt"]._read_group(
                 [("cash_session_id", "in", self.ids), ("state", "=", "posted")],
                 ["cash_session_id"],
-                ["__count", "amount:sum"],
+                ["__count"],
             )
-        }
+        )
+        taken = self._get_taken_amounts()
         for session in self:
-            session.receipt_count, session.amount_total = stats.get(session, (0, 0.0))
+            session.receipt_count = counts.get(session, 0)
+            session.amount_total = sum(
+                amount
+                for (taken_session, _journal), amount in taken.items()
+                if taken_session == session
+            )
+
+    @api.depends("line_ids.difference_move_id")
+    def _compute_difference_move_ids(self):
+        for session in self:
+            session.difference_move_ids = session.line_ids.difference_move_id
+
+    def _get_taken_amounts(self):
+        """{(session, journal): money taken} of these sessions: their receipts, less
+        those voided, and less what receipts of sessions handed over before were voided
+        for (given back from these sessions). A receipt voided after its session was
+        handed over stays taken there: a handover never changes."""
+        Receipt = self.env["fee.receipt"]
+        taken = {}
+        for session, journal, void_session, state, amount in Receipt._read_group(
+            [("cash_session_id", "in", self.ids)],
+            ["cash_session_id", "journal_id", "void_session_id", "state"],
+            ["amount:sum"],
+        ):
+            # Voided in its own session (or before voids were noted with one).
+            if state == "voided" and void_session in (session, void_session.browse()):
+                continue
+            taken[session, journal] = taken.get((session, journal), 0.0) + amount
+        for void_session, journal, session, amount in Receipt._read_group(
+            [("void_session_id", "in", self.ids), ("state", "=", "voided")],
+            ["void_session_id", "journal_id", "cash_session_id"],
+            ["amount:sum"],
+        ):
+            if session != void_session:
+                key = (void_session, journal)
+                taken[key] = taken.get(key, 0.0) - amount
+        return taken
 
     @api.depends("line_ids.difference", "state")
     def _compute_difference(self):
@@ -188,6 +231,7 @@ class FeeCashSession(models.Model):
         """The cashier closes the shift with the counted amounts: cash not counted is cash
         missing, to be explained at validation."""
         self.check_access("write")
+        self._lock_for_handover()
         self._check_state("open")
         # Electronic payments are checked against the bank's statements: uncounted, they
         # are taken as expected. Cash is what the cashier counted.
@@ -199,9 +243,11 @@ class FeeCashSession(models.Model):
         return True
 
     def action_validate(self):
-        """An accountant validates the handover: any difference is posted to the journal's
-        profit or loss account, and a difference above the company's threshold raises an
-        alert."""
+        """An accountant validates the handover: the difference of each payment method
+        is posted to its journal's profit or loss account, any difference must be
+        explained, and one above the company's threshold raises an alert. Whoever took
+        money in a session does not validate it (unless the company is a one-person
+        office, which the session then says)."""
         if not self._may_validate():
             raise UserError(
                 self.env._(
@@ -210,29 +256,59 @@ class FeeCashSession(models.Model):
                 )
             )
         self.check_access("write")
+        self._lock_for_handover()
         self._check_state("closed")
         for session in self:
-            if session.difference and not (session.difference_note or "").strip():
-                raise UserError(
-                    self.env._(
-                        "%(session)s differs by %(amount)s: explain the difference "
-                        "before validating.",
-                        session=session.name,
-                        amount=format_amount(
-                            self.env, session.difference, session.currency_id
-                        ),
-                    )
-                )
+            session._check_not_own_money()
+            session._check_difference_explained()
+            for line in session.line_ids:
+                line.sudo().difference_move_id = line._post_difference()
             session.sudo().write(
                 {
                     "state": "validated",
                     "validation_date": fields.Datetime.now(),
                     "validated_by_id": self.env.uid,
-                    "difference_move_id": session._post_difference().id,
                 }
             )
-        self.env["fee.anomaly"].sudo()._check_cash_differences(self)
+        self.env["fee.anomaly"].sudo()._check_cash_differences(self.line_ids)
         return True
+
+    def _check_difference_explained(self):
+        """Every payment method that differs is explained: a shortage in cash and a
+        surplus in bank of the same amount do not cancel out."""
+        self.ensure_one()
+        differing = self.line_ids.filtered(
+            lambda line: not self.currency_id.is_zero(line.difference)
+        )
+        if differing and not (self.difference_note or "").strip():
+            raise UserError(
+                self.env._(
+                    "%(session)s differs in %(methods)s: explain the difference before "
+                    "validating.",
+                    session=self.name,
+                    methods=", ".join(
+                        f"{line.journal_id.name} "
+                        f"{format_amount(self.env, line.difference, self.currency_id)}"
+                        for line in differing
+                    ),
+                )
+            )
+
+    def _check_not_own_money(self):
+        """Whoever took money in the session does not validate its handover."""
+        self.ensure_one()
+        check_separation(
+            self,
+            self.user_id | self.sudo().receipt_ids.user_id,
+            self.env._(
+                "You took money in %(session)s: another person validates its handover.",
+                session=self.name,
+            ),
+            self.env._(
+                "Validated by %(user)s, who took money in it (one-person office).",
+                user=self.env.user.name,
+            ),
+        )
 
     def _may_validate(self):
         user = self.env.user
@@ -308,7 +384,31 @@ class FeeCashSession(models.Model):
                     user=user.name,
                 )
             )
-        return session or self.browse()
+        session = session or self.browse()
+        session._lock_for_receipts()
+        return session
+
+    def _lock_for_receipts(self):
+        """Taking or giving back money in these open sessions and handing them over
+        exclude each other. The row is written, not only locked: whichever commits
+        second fails to serialise and Odoo runs it again on what the first did (the
+        handover sees the receipt, or the receipt finds the session handed over)."""
+        if self:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE fee_cash_session SET write_date = write_date "
+                    "WHERE id = ANY(%s)",
+                    self.ids,
+                )
+            )
+
+    def _lock_for_handover(self):
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM fee_cash_session WHERE id = ANY(%s) FOR UPDATE",
+                self.ids,
+            )
+        )
 
     def _check_state(self, *states):
         wrong = self.filtered(lambda session: session.state not in states)
@@ -321,68 +421,6 @@ class FeeCashSession(models.Model):
                     state=labels[wrong[0].state],
                 )
             )
-
-    def _post_difference(self):
-        """One entry with the difference of each payment method, against the journal's
-        profit (surplus) or loss (shortage) account."""
-        self.ensure_one()
-        lines = self.line_ids.filtered(
-            lambda line: not self.currency_id.is_zero(line.difference)
-        )
-        if not lines:
-            return self.env["account.move"]
-        moves = self.env["account.move"]
-        for line in lines:
-            journal = line.journal_id
-            account = (
-                journal.profit_account_id
-                if line.difference > 0
-                else journal.loss_account_id
-            )
-            if not account or not journal.default_account_id:
-                raise UserError(
-                    self.env._(
-                        "Set the profit and loss accounts of %(journal)s to post the "
-                        "difference of %(session)s.",
-                        journal=journal.display_name,
-                        session=self.name,
-                    )
-                )
-            label = self.env._(
-                "Cash difference of %(session)s (%(user)s)",
-                session=self.name,
-                user=self.user_id.name,
-            )
-            moves |= (
-                self.env["account.move"]
-                .sudo()
-                .create(
-                    {
-                        "move_type": "entry",
-                        "journal_id": journal.id,
-                        "date": fields.Date.context_today(self),
-                        "ref": label,
-                        "line_ids": [
-                            Command.create(
-                                {
-                                    "name": label,
-                                    "account_id": journal.default_account_id.id,
-                                    "balance": line.difference,
-                                }
-                            ),
-                            Command.create(
-                                {
-                                    "name": label,
-                                    "account_id": account.id,
-                                    "balance": -line.difference,
-                                }
-                            ),
-                        ],
-                    }
-                )
-            )
-        moves.action_post()
-        return moves[:1]
 
 
 class FeeCashSessionLine(models.Model):
@@ -408,24 +446,19 @@ class FeeCashSessionLine(models.Model):
     )
     counted_amount = fields.Monetary(string="Counted")
     difference = fields.Monetary(compute="_compute_difference", store=True)
+    difference_move_id = fields.Many2one(
+        "account.move", string="Difference Entry", readonly=True
+    )
 
     @api.depends(
         "session_id.receipt_ids.amount",
         "session_id.receipt_ids.state",
+        "session_id.receipt_ids.void_session_id",
+        "session_id.void_receipt_ids.state",
         "session_id.opening_cash",
     )
     def _compute_expected_amount(self):
-        totals = {
-            (session, journal): amount
-            for session, journal, amount in self.env["fee.receipt"]._read_group(
-                [
-                    ("cash_session_id", "in", self.session_id.ids),
-                    ("state", "=", "posted"),
-                ],
-                ["cash_session_id", "journal_id"],
-                ["amount:sum"],
-            )
-        }
+        totals = self.session_id._get_taken_amounts()
         for line in self:
             expected = totals.get((line.session_id, line.journal_id), 0.0)
             if line.journal_id.type == "cash":
@@ -444,3 +477,61 @@ class FeeCashSessionLine(models.Model):
     def _compute_difference(self):
         for line in self:
             line.difference = line.counted_amount - line.expected_amount
+
+    def _post_difference(self):
+        """The entry of this payment method's difference, against its journal's profit
+        (surplus) or loss (shortage) account; none without a difference."""
+        self.ensure_one()
+        session = self.session_id
+        if session.currency_id.is_zero(self.difference):
+            return self.env["account.move"]
+        journal = self.journal_id
+        account = (
+            journal.profit_account_id
+            if self.difference > 0
+            else journal.loss_account_id
+        )
+        if not account or not journal.default_account_id:
+            raise UserError(
+                self.env._(
+                    "Set the profit and loss accounts of %(journal)s to post the "
+                    "difference of %(session)s.",
+                    journal=journal.display_name,
+                    session=session.name,
+                )
+            )
+        label = self.env._(
+            "Cash difference of %(session)s (%(user)s)",
+            session=session.name,
+            user=session.user_id.name,
+        )
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": journal.id,
+                    "date": fields.Date.context_today(self),
+                    "ref": label,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "name": label,
+                                "account_id": journal.default_account_id.id,
+                                "balance": self.difference,
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "name": label,
+                                "account_id": account.id,
+                                "balance": -self.difference,
+                            }
+                        ),
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move

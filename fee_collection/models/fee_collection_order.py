@@ -1,7 +1,9 @@
+import logging
 from urllib.parse import quote as url_quote
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
+from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -9,18 +11,16 @@ from odoo.tools import SQL, format_amount, format_date
 
 from ..tools import check_protected_fields
 
+_logger = logging.getLogger(__name__)
+
 ACCOUNTANT = "fee_collection.group_fee_accountant"
 MANAGER = "fee_collection.group_fee_manager"
 PROMISE_FIELDS = {"outcome", "promise_date"}
-# What the collector working an order records; every other field is the accountants'.
-OUTCOME_FIELDS = {
-    "outcome",
-    "promise_date",
-    "promise_amount",
-    "reason_id",
-    "attempt_ids",
-}
-# Set by dunning and by the order's actions only.
+# What the collector working an order logs directly; every other field is the
+# accountants'.
+OUTCOME_FIELDS = {"attempt_ids"}
+# Set by dunning and by the order's actions only; the outcome and what it says (a
+# promise, a refusal's reason) by the outcome form, after its checks, for everyone.
 WORKFLOW_FIELDS = dict.fromkeys(
     (
         "name",
@@ -31,6 +31,10 @@ WORKFLOW_FIELDS = dict.fromkeys(
         "promise_state",
         "promise_owed",
         "date_done",
+        "outcome",
+        "promise_date",
+        "promise_amount",
+        "reason_id",
     )
 )
 # Escalation: a phone call, then a visit, then the lawyers.
@@ -38,6 +42,7 @@ ORDER_TYPE_RANK = {"phone": 0, "visit": 1, "legal": 2}
 # Attempts that did not reach the subscriber.
 MISSED_RESULTS = ("no_answer", "wrong_number", "not_home")
 ATTEMPT_FIXED_FIELDS = dict.fromkeys(("order_id", "user_id"))
+DISPATCH_LOCK_KEY = 0x46454450  # advisory lock namespace of dispatches, per company
 
 
 class FeeCollectionOrder(models.Model):
@@ -186,6 +191,17 @@ class FeeCollectionOrder(models.Model):
                 else False
             )
 
+    @api.constrains("outcome", "promise_amount")
+    def _check_promise_amount(self):
+        for order in self.filtered(lambda order: order.outcome == "promise"):
+            if order.currency_id.compare_amounts(order.promise_amount, 0.0) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The promised amount of order %(order)s cannot be negative.",
+                        order=order.name,
+                    )
+                )
+
     @api.constrains("outcome", "promise_date")
     def _check_promise_date(self):
         """A promise pauses dunning: not in the past, and not beyond the company's horizon
@@ -302,7 +318,7 @@ class FeeCollectionOrder(models.Model):
                 **WORKFLOW_FIELDS,
             },
         )
-        if OUTCOME_FIELDS & vals.keys() and not self.env.su:
+        if (OUTCOME_FIELDS | PROMISE_FIELDS) & vals.keys() and not self.env.su:
             self._check_state("open")
         if vals.get("state") == "done":
             vals = {**vals, "date_done": fields.Date.context_today(self)}
@@ -327,6 +343,17 @@ class FeeCollectionOrder(models.Model):
                 self.env._(
                     "Record the outcome of order %(order)s before closing it.",
                     order=without_outcome[0].name,
+                )
+            )
+        unpaid = self.filtered(
+            lambda order: order.outcome in ("paid", "partial") and not order.receipt_ids
+        )
+        if unpaid:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s says paid, but no receipt was taken on it: record "
+                    "the payment with its outcome form.",
+                    order=unpaid[0].name,
                 )
             )
         self._check_state("open")
@@ -389,10 +416,15 @@ class FeeCollectionOrder(models.Model):
     def _cron_dispatch(self):
         """Daily, for every company with dunning: each overdue subscriber at a level that
         asks for an order gets its one open order, for its collector, prioritised by
-        amount × age."""
+        amount × age. A company whose dispatch cannot run now (one started by hand is
+        running) is left to that one: the others are dispatched all the same."""
         companies = self.env["res.company"].search([("dunning_policy_id", "!=", False)])
         for company in companies:
-            self.with_company(company)._dispatch()
+            try:
+                with self.env.cr.savepoint():
+                    self.with_company(company)._dispatch()
+            except UserError as error:
+                _logger.warning("Dispatch of %s skipped: %s", company.name, error)
 
     def action_dispatch(self):
         """The dispatch, on demand (accountants)."""
@@ -418,9 +450,25 @@ class FeeCollectionOrder(models.Model):
     @api.model
     def _dispatch(self, date=None):
         """Issue or update the orders of the company's overdue subscribers; returns
-        (orders issued, orders updated). Running it twice issues nothing more."""
+        (orders issued, orders updated). Running it twice issues nothing more; a second
+        dispatch of the company while one runs is refused (a lock held until the end of
+        the transaction)."""
         date = date or fields.Date.context_today(self)
         company = self.env.company
+        self.env.cr.execute(
+            SQL(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                DISPATCH_LOCK_KEY,
+                company.id,
+            )
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(
+                self.env._(
+                    "A dispatch of %(company)s is running: try again when it ends.",
+                    company=company.name,
+                )
+            )
         Partner = self.env["res.partner"]
         figures = Partner._get_overdue_data(date, company)
         partners = Partner.browse(
@@ -497,9 +545,24 @@ class FeeCollectionOrder(models.Model):
             )
         escalated._close_escalated()
         updated = Order._update_figures(updates)
-        issued = Order.with_context(
-            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
-        ).create(vals_list)
+        try:
+            with self.env.cr.savepoint():
+                issued = Order.with_context(
+                    tracking_disable=True,
+                    mail_create_nolog=True,
+                    mail_create_nosubscribe=True,
+                ).create(vals_list)
+        except UniqueViolation as error:
+            # Orders of the same subscribers committed by another dispatch or dunning run
+            # since this one read the open orders.
+            raise UserError(
+                self.env._(
+                    "Collection orders of %(company)s were issued to the same subscribers "
+                    "meanwhile, by another dispatch or dunning run: try again now that it "
+                    "has ended.",
+                    company=company.name,
+                )
+            ) from error
         return issued, updated
 
     def _close_escalated(self):

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -13,6 +15,9 @@ CHANNELS = [
     ("bank", "Bank"),
 ]
 MANAGER = "fee_collection.group_fee_manager"
+# Payments of posted receipts that their receipt's own workflow is changing (a void): kept
+# on the transaction, where no RPC client can put anything, unlike the context.
+UNSEALED_KEY = "fee_collection.unsealed_payment_ids"
 
 
 class FeeReceipt(models.Model):
@@ -96,6 +101,13 @@ class FeeReceipt(models.Model):
     )
     void_reason = fields.Char(readonly=True, tracking=True)
     voided_by_id = fields.Many2one("res.users", readonly=True)
+    void_session_id = fields.Many2one(
+        "fee.cash.session",
+        readonly=True,
+        index="btree_not_null",
+        help="The session the money was given back from: the receipt's own while it is "
+        "open, else the open session of whoever voided it.",
+    )
     void_date = fields.Datetime(readonly=True)
     print_count = fields.Integer(readonly=True)
     reprint_ids = fields.One2many(
@@ -238,26 +250,78 @@ class FeeReceipt(models.Model):
 
     def action_void(self, reason):
         """Void (作废) receipts: their payments are reversed through accounting, so that
-        the invoices they paid are open again; the receipts keep their numbers. The
-        cashier who took the money voids the same day; later, only a manager."""
+        the invoices they paid are open again (and take the subscriber's credit, if it
+        has some); the receipts keep their numbers. The cashier who took the money voids
+        the same day; later, only a manager. The money is given back from the receipt's
+        session while it is open, else from the open session of whoever voids it: a
+        session handed over never changes."""
         if not (reason or "").strip():
             raise UserError(self.env._("Give the reason for voiding the receipt."))
         self._check_voidable()
+        void_sessions = {receipt: receipt._get_void_session() for receipt in self}
         now = fields.Datetime.now()
         Partner = self.env["res.partner"]
+        self.partner_id._fee_lock_open_items()
+        self.env["fee.cash.session"].union(*void_sessions.values())._lock_for_receipts()
         with Partner._fee_judge_dunning_once():
             for receipt in self:
-                receipt.sudo()._reverse_payment()
+                with self._fee_unsealed(receipt.payment_id):
+                    receipt.sudo()._reverse_payment()
                 receipt.sudo().write(
                     {
                         "state": "voided",
                         "void_reason": reason,
                         "voided_by_id": self.env.uid,
                         "void_date": now,
+                        "void_session_id": void_sessions[receipt].id,
                     }
                 )
+            for company, receipts in self.grouped("company_id").items():
+                for partner in receipts.partner_id:
+                    self.sudo()._apply_credit(partner, company)
         self.env["fee.anomaly"].sudo()._report_voids(self)
         return True
+
+    def _get_void_session(self):
+        """The open session the money of this receipt is given back from, if it was
+        taken in one."""
+        self.ensure_one()
+        session = self.cash_session_id.sudo()
+        if not session or session.state == "open":
+            return session
+        Session = self.env["fee.cash.session"].sudo()
+        own = Session.search(
+            [
+                ("user_id", "=", self.env.uid),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "open"),
+                ("line_ids.journal_id", "=", self.journal_id.id),
+            ],
+            limit=1,
+        )
+        if not own:
+            raise UserError(
+                self.env._(
+                    "Session %(session)s of receipt %(receipt)s is handed over: the money "
+                    "is given back from your own open session, which must take "
+                    "%(journal)s. Open one first.",
+                    session=session.name,
+                    receipt=self.name,
+                    journal=self.journal_id.name,
+                )
+            )
+        return own
+
+    @api.model
+    def _apply_credit(self, partner, company):
+        """Settle the subscriber's open debts with its unapplied credit, oldest first
+        (after a void, a payment taken meanwhile pays the invoices it reopened)."""
+        lines = self._get_open_receivable_lines(partner, company)
+        for _account, account_lines in lines.grouped("account_id").items():
+            if account_lines.filtered(
+                lambda line: line.amount_residual < 0
+            ) and account_lines.filtered(lambda line: line.amount_residual > 0):
+                account_lines.reconcile()
 
     def _check_voidable(self):
         self.check_access("read")
@@ -279,7 +343,7 @@ class FeeReceipt(models.Model):
                         receipt=receipt.name,
                     )
                 )
-            payment_lines = receipt.payment_id.move_id.line_ids
+            payment_lines = receipt.sudo().payment_id.move_id.line_ids
             liquidity = payment_lines.filtered(
                 lambda line: (
                     line.account_id.reconcile
@@ -359,6 +423,44 @@ class FeeReceipt(models.Model):
                 )
             )
         return lines.sorted(lambda line: (line.date_maturity or line.date, line.id))
+
+    # ------------------------------------------------------------------
+    # The seal: the money under a posted receipt changes only by its void
+    # ------------------------------------------------------------------
+
+    @api.model
+    @contextmanager
+    def _fee_unsealed(self, payments):
+        """Within this block, the receipts' own workflow may change ``payments`` (their
+        entries, their reconciliations), which are otherwise sealed."""
+        data = self.env.cr.precommit.data
+        previous = data.get(UNSEALED_KEY, frozenset())
+        data[UNSEALED_KEY] = previous | set(payments.ids)
+        try:
+            yield
+        finally:
+            data[UNSEALED_KEY] = previous
+
+    @api.model
+    def _fee_check_sealed(self, payments):
+        """Refuse to change ``payments`` when they are the money of posted receipts, for
+        everyone, accountants and administrators included: a receipt's payment and what it
+        paid change only through the receipt's void, which reverses them."""
+        payments -= payments.browse(self.env.cr.precommit.data.get(UNSEALED_KEY, ()))
+        if not payments:
+            return
+        receipt = self.sudo().search(
+            [("payment_id", "in", payments.ids), ("state", "=", "posted")], limit=1
+        )
+        if receipt:
+            raise UserError(
+                self.env._(
+                    "%(payment)s is the payment of receipt %(receipt)s: it changes only "
+                    "by voiding the receipt.",
+                    payment=receipt.payment_id.sudo().display_name,
+                    receipt=receipt.name,
+                )
+            )
 
 
 class FeeReceiptLine(models.Model):

@@ -2,14 +2,18 @@ import base64
 import csv
 import datetime
 import io
+import math
 
 import openpyxl
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_is_zero
+from odoo.tools import SQL, float_is_zero, format_amount, format_date
 
 from ..tools import check_protected_fields, normalize_id_number
+
+ACCOUNTANT = "fee_collection.group_fee_accountant"
 
 # Accepted column headers (English or Chinese) for each value of a row.
 COLUMNS = {
@@ -22,14 +26,31 @@ COLUMNS = {
     "cashier": ("cashier", "收款员", "收费员"),
 }
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d/%m/%Y")
-WORKFLOW_FIELDS = dict.fromkeys(("name", "state", "company_id"))
+# A paper receipt is backfilled within a year of being written: older dates are typing
+# errors (a year 1900, a swapped day and year).
+MAX_DATE_AGE = relativedelta(years=1)
+MAX_PAPER_NUMBER_LENGTH = 64
+# A file with more rows to post than this is posted by the scheduler, a committed batch
+# at a time: at a quarter of a second a row, a large file would outlast the request's
+# time limit, and its one transaction would keep counter payments in the same journals
+# waiting until it ends.
+SYNC_POST_MAX_ROWS = 100
+# Rows the scheduler posts per transaction: what a counter payment waits for at most.
+POST_BATCH_SIZE = 20
+WORKFLOW_FIELDS = dict.fromkeys(("name", "state", "company_id", "post_user_id"))
 
 
 class FeeReceiptImport(models.Model):
     """Backfill (补录) of the paper receipts written while the system was down. The file
     is checked row by row first; nothing is posted unless every row is valid. A paper
     number is taken once per company, so importing the same file again, or one that
-    overlaps it, posts nothing twice. The file and its result stay on the record."""
+    overlaps it, posts nothing twice. The file and its result stay on the record.
+
+    A large file is posted by the scheduler, a batch of rows per transaction, as the
+    user who asked for it: the import shows its progress and tells that user when it is
+    done. A row that fails there stops the posting; the receipts already posted stay
+    (they are money taken) and checking and posting the file again goes on with the
+    rest."""
 
     _name = "fee.receipt.import"
     _description = "Paper Receipts Backfill"
@@ -53,12 +74,20 @@ class FeeReceiptImport(models.Model):
             ("draft", "To Check"),
             ("error", "Errors"),
             ("valid", "Ready"),
+            ("posting", "Posting"),
             ("done", "Posted"),
         ],
         required=True,
         default="draft",
         readonly=True,
         tracking=True,
+    )
+    post_user_id = fields.Many2one(
+        "res.users",
+        string="Posted By",
+        readonly=True,
+        copy=False,
+        help="Who asked for the post: the receipts are posted with their rights.",
     )
     line_ids = fields.One2many(
         "fee.receipt.import.line", "import_id", string="Rows", readonly=True
@@ -68,6 +97,11 @@ class FeeReceiptImport(models.Model):
     known_count = fields.Integer(compute="_compute_counts", string="Already Entered")
     posted_count = fields.Integer(compute="_compute_counts", string="Posted")
     amount_total = fields.Monetary(compute="_compute_counts", string="To Post")
+    post_progress = fields.Float(
+        compute="_compute_counts",
+        string="Progress",
+        help="Share of the rows to post that are posted, in percent.",
+    )
 
     def _compute_counts(self):
         stats = {}
@@ -89,6 +123,10 @@ class FeeReceiptImport(models.Model):
             import_.known_count = counts["known"][0]
             import_.posted_count = counts["posted"][0]
             import_.amount_total = counts["ok"][1]
+            to_post = counts["ok"][0] + counts["posted"][0]
+            import_.post_progress = (
+                100.0 * counts["posted"][0] / to_post if to_post else 0.0
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -103,11 +141,12 @@ class FeeReceiptImport(models.Model):
     def write(self, vals):
         check_protected_fields(self, vals, WORKFLOW_FIELDS)
         if "file" in vals:
-            self._check_not_done()
+            self._check_can_change()
         result = super().write(vals)
         if "file" in vals:
-            # A new file is checked again from scratch.
-            self.line_ids.sudo().unlink()
+            # A new file is checked again from scratch; the rows posted stay, with their
+            # receipts.
+            self.line_ids.filtered(lambda line: line.status != "posted").sudo().unlink()
             self.sudo().state = "draft"
         return result
 
@@ -116,11 +155,14 @@ class FeeReceiptImport(models.Model):
     # ------------------------------------------------------------------
 
     def action_check(self):
-        """Read the file and check every row; rows are listed with their errors."""
+        """Read the file and check every row; rows are listed with their errors. Rows
+        this import posted already keep their line and receipt."""
         for import_ in self:
-            import_._check_not_done()
+            import_._check_can_change()
             rows = import_._read_rows()
-            import_.line_ids.sudo().unlink()
+            posted = import_.line_ids.filtered(lambda line: line.status == "posted")
+            (import_.line_ids - posted).sudo().unlink()
+            posted_numbers = set(posted.mapped("paper_number"))
             lines = (
                 self.env["fee.receipt.import.line"]
                 .sudo()
@@ -128,6 +170,7 @@ class FeeReceiptImport(models.Model):
                     [
                         {"import_id": import_.id, **vals}
                         for vals in import_._check_rows(rows)
+                        if vals["paper_number"] not in posted_numbers
                     ]
                 )
             )
@@ -138,7 +181,8 @@ class FeeReceiptImport(models.Model):
 
     def action_post(self):
         """Post every valid row as a receipt of channel Backfill, dated as its paper
-        receipt and in the name of the cashier who wrote it: all rows, or none."""
+        receipt and in the name of the cashier who wrote it: all rows, or none. A file
+        of more than SYNC_POST_MAX_ROWS rows to post is queued for the scheduler."""
         self.ensure_one()
         self.action_check()
         if self.state != "valid":
@@ -150,32 +194,163 @@ class FeeReceiptImport(models.Model):
                     name=self.name,
                 )
             )
-        for line in self.line_ids.filtered(lambda line: line.status == "ok"):
-            receipt = line.partner_id.with_company(self.company_id)._fee_collect(
-                line.amount,
-                line.journal_id,
-                channel="import",
-                date=line.date,
-                paper_number=line.paper_number,
-                user=line.user_id,
+        self.sudo().post_user_id = self.env.user
+        lines = self._get_lines_to_post()
+        if len(lines) <= SYNC_POST_MAX_ROWS:
+            self._post_lines(lines)
+            self.sudo().state = "done"
+            self._message_log(body=self._get_done_message())
+            return True
+        self.sudo().state = "posting"
+        self.env.ref("fee_collection.ir_cron_fee_receipt_import").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "%(name)s: its %(count)s receipts are posted in the background; "
+                    "you will be notified when it is done.",
+                    name=self.name,
+                    count=len(lines),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Posting
+    # ------------------------------------------------------------------
+
+    def _get_lines_to_post(self, limit=None):
+        self.ensure_one()
+        return self.env["fee.receipt.import.line"].search(
+            [("import_id", "=", self.id), ("status", "=", "ok")],
+            order="row, id",
+            limit=limit,
+        )
+
+    def _post_lines(self, lines):
+        """Post ``lines`` (valid rows of this import) through the one way money is
+        taken, as the user who asked for the post, in the import's company."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].with_user(self.post_user_id)
+        for line in lines:
+            receipt = (
+                Partner.browse(line.partner_id.id)
+                .with_company(self.company_id)
+                ._fee_collect(
+                    line.amount,
+                    line.journal_id,
+                    channel="import",
+                    date=line.date,
+                    paper_number=line.paper_number,
+                    user=line.user_id,
+                )
             )
             line.sudo().write({"status": "posted", "receipt_id": receipt.id})
-        self.sudo().state = "done"
-        self._message_log(
-            body=self.env._("%(count)s paper receipts posted.", count=self.posted_count)
+
+    def _get_done_message(self):
+        return self.env._(
+            "%(count)s paper receipts posted.",
+            count=self.env["fee.receipt.import.line"].search_count(
+                [("import_id", "=", self.id), ("status", "=", "posted")]
+            ),
         )
-        return True
+
+    @api.model
+    def _cron_post_imports(self, batch_size=POST_BATCH_SIZE):
+        """Post the next rows, at most ``batch_size``, of the oldest import queued for
+        posting, and report progress, so that the scheduler commits and calls again
+        until no row is left."""
+        imports = self.search([("state", "=", "posting")], order="id")
+        handled = 0
+        for import_ in imports:
+            handled = import_._post_next_batch(batch_size)
+            if handled:
+                break
+        remaining = self.env["fee.receipt.import.line"].search_count(
+            [("import_id.state", "=", "posting"), ("status", "=", "ok")]
+        )
+        self.env["ir.cron"]._notify_progress(done=handled, remaining=remaining)
+
+    def _post_next_batch(self, batch_size):
+        """Post up to ``batch_size`` rows of this queued import; returns how many rows
+        were handled. Rows whose paper number was entered meanwhile (by another import,
+        or before a crash) are skipped as already entered: nothing is posted twice.
+
+        A row that fails stops the import. The batch is posted in a savepoint that the
+        failure rolls back whole, and the rows before the failing one are posted again:
+        rolling back a savepoint also drops what the transaction left to do before its
+        commit (the arrears analysis' refresh, tracking), so a savepoint per row would
+        lose that work for the rows posted before it."""
+        self.ensure_one()
+        lines = self._get_lines_to_post(limit=batch_size)
+        entered = self._get_entered_paper_numbers(lines.mapped("paper_number"))
+        known = lines.filtered(lambda line: line.paper_number in entered)
+        known.sudo().write(
+            {"status": "known", "message": self.env._("already entered")}
+        )
+        posted = self.env["fee.receipt.import.line"]
+        try:
+            with self.env.cr.savepoint():
+                for line in lines - known:
+                    self._post_lines(line)
+                    posted |= line
+        except UserError as error:
+            self._post_lines(posted)
+            self._stop_posting((lines - known - posted)[:1], error)
+            return len(known) + len(posted) + 1
+        if not self._get_lines_to_post(limit=1):
+            self.sudo().state = "done"
+            self._notify_post_user(self._get_done_message())
+        return len(lines)
+
+    def _stop_posting(self, line, error):
+        """Put the import in error on ``line``, which could not be posted, and tell the
+        user who asked for the post."""
+        line.sudo().write({"status": "error", "message": str(error)})
+        self.sudo().state = "error"
+        self._notify_post_user(
+            self.env._(
+                "Posting stopped at row %(row)s (paper receipt %(number)s): %(error)s "
+                "The %(count)s receipts posted before it stay posted: correct the cause, "
+                "then check and post the file again to post the other rows.",
+                row=line.row,
+                number=line.paper_number,
+                error=str(error),
+                count=self.env["fee.receipt.import.line"].search_count(
+                    [("import_id", "=", self.id), ("status", "=", "posted")]
+                ),
+            )
+        )
+
+    def _notify_post_user(self, body):
+        self.message_post(
+            body=body,
+            partner_ids=self.post_user_id.partner_id.ids,
+            subtype_xmlid="mail.mt_note",
+        )
 
     # ------------------------------------------------------------------
     # Reading and checking
     # ------------------------------------------------------------------
 
-    def _check_not_done(self):
-        done = self.filtered(lambda import_: import_.state == "done")
-        if done:
-            raise UserError(
-                self.env._("%(name)s is already posted.", name=done[0].name)
-            )
+    def _check_can_change(self):
+        """Refuse to check or replace the file of an import posted or being posted."""
+        for import_ in self:
+            if import_.state == "done":
+                raise UserError(
+                    self.env._("%(name)s is already posted.", name=import_.name)
+                )
+            if import_.state == "posting":
+                raise UserError(
+                    self.env._(
+                        "%(name)s is being posted in the background: wait until it is "
+                        "done.",
+                        name=import_.name,
+                    )
+                )
 
     def _read_rows(self):
         """The file's rows as dicts keyed by COLUMNS, from a CSV (UTF-8 or GB18030, as
@@ -228,7 +403,7 @@ class FeeReceiptImport(models.Model):
                     file=self.file_name,
                 )
             )
-        return [
+        rows = [
             {
                 key: row[position]
                 if position is not None and position < len(row)
@@ -238,43 +413,76 @@ class FeeReceiptImport(models.Model):
             for row in table[1:]
             if any(cell not in (None, "") for cell in row)
         ]
+        if not rows:
+            raise UserError(
+                self.env._(
+                    "%(file)s has no receipt under its first row: nothing to import.",
+                    file=self.file_name,
+                )
+            )
+        return rows
 
     def _check_rows(self, rows):
         """The values of an import line per row, each with its status: ok, known (its
         paper number is already entered: skipped) or error (with the reasons)."""
         company = self.company_id
         journals = company._fee_get_payment_journals()
-        known = set(
-            self.env["fee.receipt"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("paper_number", "in", [str(row["paper_number"]) for row in rows]),
-                ]
-            )
-            .mapped("paper_number")
+        known = self._get_entered_paper_numbers(
+            [self._normalize_paper_number(row["paper_number"]) for row in rows]
         )
-        services = self._find_by("service_number", rows)
-        id_numbers = self._find_by("id_number", rows)
+        services = self._find_services(rows)
+        id_numbers = self._find_subscribers(rows)
         users = self._find_cashiers(rows)
+        may_import_others = self.env.su or self.env.user.has_group(ACCOUNTANT)
+        today = fields.Date.context_today(self)
+        lock_dates = {}
         seen = set()
         vals_list = []
         for number, row in enumerate(rows, start=2):
             errors = []
-            paper = str(row["paper_number"] or "").strip()
+            paper = self._normalize_paper_number(row["paper_number"])
             if not paper:
                 errors.append(self.env._("no paper receipt number"))
+            elif len(paper) > MAX_PAPER_NUMBER_LENGTH:
+                errors.append(
+                    self.env._(
+                        "paper number longer than %(max)s characters",
+                        max=MAX_PAPER_NUMBER_LENGTH,
+                    )
+                )
             elif paper in seen:
                 errors.append(self.env._("paper number twice in the file"))
             seen.add(paper)
+            journal = self._find_journal(journals, row["method"])
             date = self._parse_date(row["date"])
             if not date:
                 errors.append(self.env._("bad date %(date)s", date=row["date"] or "-"))
-            elif date > fields.Date.context_today(self):
+            elif date > today:
                 errors.append(self.env._("date in the future"))
-            partner = services.get(str(row["service_number"] or "").strip()) or (
-                id_numbers.get(normalize_id_number(str(row["id_number"] or "")))
+            elif date < today - MAX_DATE_AGE:
+                errors.append(
+                    self.env._(
+                        "date %(date)s more than a year ago",
+                        date=format_date(self.env, date),
+                    )
+                )
+            elif journal:
+                if journal not in lock_dates:
+                    lock_dates[journal] = company._get_user_fiscal_lock_date(journal)
+                if date <= lock_dates[journal]:
+                    errors.append(
+                        self.env._(
+                            "date %(date)s in a locked period (locked up to %(lock)s)",
+                            date=format_date(self.env, date),
+                            lock=format_date(self.env, lock_dates[journal]),
+                        )
+                    )
+            service_number = str(row["service_number"] or "").strip()
+            row_services = services.get(service_number)
+            partner = (
+                row_services[:1].partner_id.commercial_partner_id
+                if row_services
+                else id_numbers.get(normalize_id_number(str(row["id_number"] or "")))
             )
             if not partner:
                 errors.append(
@@ -283,21 +491,46 @@ class FeeReceiptImport(models.Model):
                         number=row["service_number"] or row["id_number"] or "-",
                     )
                 )
+            elif row_services and row_services[0].state == "closed":
+                errors.append(
+                    self.env._("service %(number)s is closed", number=service_number)
+                )
             amount = self._parse_amount(row["amount"], company.currency_id)
             if amount is None:
                 errors.append(
                     self.env._("bad amount %(amount)s", amount=row["amount"] or "-")
                 )
-            journal = self._find_journal(journals, row["method"])
+            elif (
+                company.fee_max_receipt_amount
+                and amount > company.fee_max_receipt_amount
+            ):
+                errors.append(
+                    self.env._(
+                        "amount above the largest receipt allowed (%(max)s)",
+                        max=format_amount(
+                            self.env,
+                            company.fee_max_receipt_amount,
+                            company.currency_id,
+                        ),
+                    )
+                )
             if not journal:
                 errors.append(
                     self.env._(
                         "unknown payment method %(method)s", method=row["method"] or "-"
                     )
                 )
-            user = users.get(str(row["cashier"] or "").strip(), self.env.user)
-            if row["cashier"] and str(row["cashier"]).strip() not in users:
-                errors.append(self.env._("no cashier %(login)s", login=row["cashier"]))
+            login = str(row["cashier"] or "").strip()
+            user = users.get(login, self.env.user)
+            if login and login not in users:
+                errors.append(self.env._("no cashier %(login)s", login=login))
+            elif user != self.env.user and not may_import_others:
+                errors.append(
+                    self.env._(
+                        "a receipt of %(login)s: cashiers import their own receipts only",
+                        login=login,
+                    )
+                )
             status = "error" if errors else ("known" if paper in known else "ok")
             vals_list.append(
                 {
@@ -316,26 +549,79 @@ class FeeReceiptImport(models.Model):
             )
         return vals_list
 
-    def _find_by(self, key, rows):
-        values = {str(row[key]).strip() for row in rows if row[key]}
-        if not values:
-            return {}
-        if key == "service_number":
-            services = self.env["fee.subscription"].search(
-                [
-                    ("service_number", "in", list(values)),
-                    ("company_id", "=", self.company_id.id),
-                ]
+    @api.model
+    def _normalize_paper_number(self, value):
+        """A paper number as entered: case variants and surrounding spaces are the same
+        number."""
+        return str(value or "").strip().upper()
+
+    def _get_entered_paper_numbers(self, numbers):
+        """Those of ``numbers`` (normalized) already entered in the import's company,
+        whatever the case they were entered in."""
+        numbers = [
+            number
+            for number in numbers
+            if number and len(number) <= MAX_PAPER_NUMBER_LENGTH
+        ]
+        if not numbers:
+            return set()
+        Receipt = self.env["fee.receipt"]
+        Receipt.flush_model(["company_id", "paper_number"])
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT upper(paper_number) FROM fee_receipt
+             WHERE company_id = %s AND upper(paper_number) = ANY(%s)
+            """,
+                self.company_id.id,
+                numbers,
             )
-            return {
-                service.service_number: service.partner_id.commercial_partner_id
-                for service in services
-            }
-        numbers = {normalize_id_number(value) for value in values}
-        partners = self.env["res.partner"].search(
-            [("is_subscriber", "=", True), ("id_number", "in", list(numbers))]
         )
-        return {partner.id_number: partner for partner in partners}
+        return {number for (number,) in self.env.cr.fetchall()}
+
+    def _find_services(self, rows):
+        """{service number: the company's services of that number, not closed first}."""
+        numbers = {
+            str(row["service_number"]).strip() for row in rows if row["service_number"]
+        }
+        if not numbers:
+            return {}
+        services = self.env["fee.subscription"].search(
+            [
+                ("service_number", "in", list(numbers)),
+                ("company_id", "=", self.company_id.id),
+            ]
+        )
+        return {
+            number: number_services.sorted(
+                lambda service: (service.state == "closed", service.id)
+            )
+            for number, number_services in services.grouped("service_number").items()
+        }
+
+    def _find_subscribers(self, rows):
+        """{ID number: subscriber} among the subscribers of the import's company (or of
+        no company)."""
+        numbers = {
+            normalize_id_number(str(row["id_number"]).strip())
+            for row in rows
+            if row["id_number"]
+        }
+        if not numbers:
+            return {}
+        Partner = self.env["res.partner"]
+        partners = Partner.search(
+            [
+                *Partner._check_company_domain(self.company_id),
+                ("is_subscriber", "=", True),
+                ("id_number", "in", list(numbers)),
+            ]
+        )
+        # A subscriber of the company rather than one of no company with the same number.
+        return {
+            partner.id_number: partner
+            for partner in partners.sorted(lambda partner: bool(partner.company_id))
+        }
 
     def _find_cashiers(self, rows):
         logins = {str(row["cashier"]).strip() for row in rows if row["cashier"]}
@@ -397,9 +683,13 @@ class FeeReceiptImport(models.Model):
             amount = float(str(value).replace(",", "").strip())
         except (TypeError, ValueError):
             return None
-        if amount <= 0 or not float_is_zero(
-            amount - currency.round(amount),
-            precision_digits=currency.decimal_places + 2,
+        if (
+            not math.isfinite(amount)
+            or amount <= 0
+            or not float_is_zero(
+                amount - currency.round(amount),
+                precision_digits=currency.decimal_places + 2,
+            )
         ):
             return None
         return amount

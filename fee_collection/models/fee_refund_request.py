@@ -1,8 +1,8 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
-from ..tools import check_protected_fields
+from ..tools import check_protected_fields, check_separation
 
 MANAGER = "fee_collection.group_fee_manager"
 ACCOUNTANT = "fee_collection.group_fee_accountant"
@@ -11,6 +11,7 @@ WORKFLOW_FIELDS = dict.fromkeys(
     (
         "name",
         "state",
+        "requested_by_id",
         "approved_by_id",
         "rejection_reason",
         "credit_note_id",
@@ -19,7 +20,8 @@ WORKFLOW_FIELDS = dict.fromkeys(
 )
 
 
-# What the subscriber asks for: changed while the request is a draft only.
+# What the subscriber asks for and how it is paid back: changed while the request is a
+# draft only.
 REQUEST_FIELDS = {
     "company_id",
     "partner_id",
@@ -27,6 +29,7 @@ REQUEST_FIELDS = {
     "invoice_id",
     "amount",
     "reason",
+    "journal_id",
 }
 
 
@@ -63,8 +66,8 @@ class FeeRefundRequest(models.Model):
         default="credit",
         tracking=True,
         help="Pay back credit: what the subscriber paid too much. Cancel a charge: an "
-        "invoice billed wrongly is credited in full, and what was paid on it is paid "
-        "back.",
+        "invoice billed wrongly is credited (in full, or part of it), and what of that "
+        "credit the subscriber had paid is paid back.",
     )
     invoice_id = fields.Many2one(
         "account.move",
@@ -77,7 +80,8 @@ class FeeRefundRequest(models.Model):
         store=True,
         readonly=False,
         tracking=True,
-        help="Paid back to the subscriber (pay back credit), or credited (a charge).",
+        help="Paid back to the subscriber (pay back credit), or credited on the invoice "
+        "(a charge): never more is paid back than this.",
     )
     reason = fields.Text(required=True)
     journal_id = fields.Many2one(
@@ -97,6 +101,9 @@ class FeeRefundRequest(models.Model):
         default="draft",
         tracking=True,
         index=True,
+    )
+    requested_by_id = fields.Many2one(
+        "res.users", readonly=True, tracking=True, copy=False
     )
     approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
     rejection_reason = fields.Char(readonly=True, tracking=True)
@@ -133,7 +140,8 @@ class FeeRefundRequest(models.Model):
         self._check_state("draft")
         for request in self:
             request._check_amount()
-        self._set_state("submitted")
+            request._check_journal()
+        self._set_state("submitted", requested_by_id=self.env.uid)
         managers = self.env.ref(MANAGER).users.filtered(lambda user: not user.share)
         for request in self:
             for manager in managers.filtered(
@@ -149,6 +157,19 @@ class FeeRefundRequest(models.Model):
     def action_approve(self):
         self._check_manager()
         self._check_state("submitted")
+        for request in self:
+            check_separation(
+                request,
+                request.requested_by_id,
+                self.env._(
+                    "You asked for refund %(name)s: another manager approves it.",
+                    name=request.name,
+                ),
+                self.env._(
+                    "Approved by %(user)s, who asked for it (one-person office).",
+                    user=self.env.user.name,
+                ),
+            )
         self._set_state("approved", approved_by_id=self.env.uid)
         self.activity_feedback(["mail.mail_activity_data_todo"])
         return True
@@ -180,29 +201,29 @@ class FeeRefundRequest(models.Model):
     # ------------------------------------------------------------------
 
     def _execute(self):
+        """Credit the charge (if any), then pay back what the subscriber is owed: at most
+        the approved amount, and for a charge, only what of its credit the subscriber
+        had paid (the rest settles what the invoice still owes). Nothing a receipt paid
+        is undone: the credit note is a new credit, applied like any."""
         self.ensure_one()
         credit_note = self.env["account.move"]
         if self.refund_type == "invoice":
-            credit_note = self.invoice_id._reverse_moves(
-                [
-                    {
-                        "ref": self.env._(
-                            "Refund %(name)s: %(reason)s",
-                            name=self.name,
-                            reason=self.reason,
-                        ),
-                        "date": fields.Date.context_today(self),
-                        "invoice_date": fields.Date.context_today(self),
-                    }
-                ],
-                cancel=True,
+            credit_note = self._credit_invoice()
+            credit_lines = credit_note.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
             )
-        credit_lines = self._get_credit_lines()
-        to_pay = -sum(credit_lines.mapped("amount_residual"))
-        if self.refund_type == "credit":
-            to_pay = min(to_pay, self.amount)
+            invoice_lines = self.invoice_id.line_ids.filtered(
+                lambda line: (
+                    line.account_type == "asset_receivable" and not line.reconciled
+                )
+            )
+            if invoice_lines:
+                (credit_lines | invoice_lines).reconcile()
+        else:
+            credit_lines = self._get_credit_lines()
+        to_pay = min(-sum(credit_lines.mapped("amount_residual")), self.amount)
         payment = self.env["account.payment"]
-        if not self.currency_id.is_zero(to_pay):
+        if self.currency_id.compare_amounts(to_pay, 0.0) > 0:
             if not self.journal_id:
                 raise UserError(
                     self.env._(
@@ -227,7 +248,7 @@ class FeeRefundRequest(models.Model):
                 payment.move_id.line_ids.filtered(
                     lambda line: line.account_type == "asset_receivable"
                 )
-                | credit_lines
+                | credit_lines.filtered(lambda line: not line.reconciled)
             ).reconcile()
         self.write(
             {
@@ -236,6 +257,50 @@ class FeeRefundRequest(models.Model):
                 "payment_id": payment.id,
             }
         )
+
+    def _credit_invoice(self):
+        """The posted credit note of the approved amount: the invoice reversed whole,
+        or one line of the amount on its first line's income account."""
+        self.ensure_one()
+        invoice = self.invoice_id
+        today = fields.Date.context_today(self)
+        ref = self.env._(
+            "Refund %(name)s: %(reason)s", name=self.name, reason=self.reason
+        )
+        if not self.currency_id.compare_amounts(self.amount, invoice.amount_total):
+            credit_note = invoice._reverse_moves(
+                [{"ref": ref, "date": today, "invoice_date": today}]
+            )
+        else:
+            line = invoice.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            )[:1]
+            credit_note = self.env["account.move"].create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": invoice.partner_id.id,
+                    "journal_id": invoice.journal_id.id,
+                    "company_id": invoice.company_id.id,
+                    "reversed_entry_id": invoice.id,
+                    "invoice_date": today,
+                    "date": today,
+                    "ref": ref,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": ref,
+                                "product_id": line.product_id.id,
+                                "account_id": line.account_id.id,
+                                "quantity": 1.0,
+                                "price_unit": self.amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        credit_note.action_post()
+        return credit_note
 
     def _get_credit_lines(self):
         """The subscriber's unapplied credit: receivable credit items not reconciled."""
@@ -275,6 +340,7 @@ class FeeRefundRequest(models.Model):
                         invoice=self.invoice_id.name,
                     )
                 )
+            self._check_charge_amount()
             return
         available = -sum(self.sudo()._get_credit_lines().mapped("amount_residual"))
         if self.currency_id.compare_amounts(self.amount, 0.0) <= 0:
@@ -287,6 +353,78 @@ class FeeRefundRequest(models.Model):
                     partner=self.partner_id.display_name,
                     available=format_amount(self.env, available, self.currency_id),
                     amount=format_amount(self.env, self.amount, self.currency_id),
+                )
+            )
+
+    def _check_charge_amount(self):
+        """What is credited of a charge: positive, at most what the invoice billed (less
+        what credit notes took off it already); part of it only on an untaxed invoice,
+        whose credit note is then one line of that amount."""
+        invoice = self.invoice_id
+        currency = self.currency_id
+        credited = sum(
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("reversed_entry_id", "=", invoice.id),
+                    ("state", "=", "posted"),
+                ]
+            )
+            .mapped("amount_total")
+        )
+        billed = invoice.amount_total - credited
+        if currency.compare_amounts(self.amount, 0.0) <= 0 or (
+            currency.compare_amounts(self.amount, billed) > 0
+        ):
+            raise UserError(
+                self.env._(
+                    "The amount to credit must be positive and at most what invoice "
+                    "%(invoice)s billed and was not credited yet (%(billed)s).",
+                    invoice=invoice.name,
+                    billed=format_amount(self.env, billed, currency),
+                )
+            )
+        if currency.compare_amounts(self.amount, invoice.amount_total) and (
+            invoice.amount_tax
+        ):
+            raise UserError(
+                self.env._(
+                    "Invoice %(invoice)s bills taxes: its charge is credited in full "
+                    "(%(total)s), or credit paid back instead.",
+                    invoice=invoice.name,
+                    total=format_amount(self.env, invoice.amount_total, currency),
+                )
+            )
+
+    def _check_journal(self):
+        """How the money is paid back is decided before the manager approves: a cash or
+        bank journal of the company, whenever money may be paid back."""
+        self.ensure_one()
+        journal = self.journal_id
+        if journal and (
+            journal.company_id != self.company_id
+            or journal.type not in ("cash", "bank")
+        ):
+            raise UserError(
+                self.env._(
+                    "%(journal)s is not a payment method of %(company)s.",
+                    journal=journal.display_name,
+                    company=self.company_id.name,
+                )
+            )
+        paid = (
+            self.invoice_id.amount_total - self.invoice_id.amount_residual
+            if self.refund_type == "invoice"
+            else self.amount
+        )
+        if not journal and not self.currency_id.is_zero(paid):
+            raise UserError(
+                self.env._(
+                    "Choose how the money is paid back to %(partner)s before "
+                    "submitting refund %(name)s.",
+                    partner=self.partner_id.display_name,
+                    name=self.name,
                 )
             )
 

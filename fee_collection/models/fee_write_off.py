@@ -4,7 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
-from ..tools import check_protected_fields
+from ..tools import check_protected_fields, check_separation
 
 MANAGER = "fee_collection.group_fee_manager"
 ACCOUNTANT = "fee_collection.group_fee_accountant"
@@ -246,6 +246,19 @@ class FeeWriteOff(models.Model):
         self._check_manager()
         self._lock()
         self._check_state("submitted")
+        for write_off in self:
+            check_separation(
+                write_off,
+                write_off.requested_by_id,
+                self.env._(
+                    "You asked for write-off %(name)s: another manager approves it.",
+                    name=write_off.name,
+                ),
+                self.env._(
+                    "Approved by %(user)s, who asked for it (one-person office).",
+                    user=self.env.user.name,
+                ),
+            )
         self._check_invoices()
         for company in self.company_id:
             company._fee_get_write_off_accounts()

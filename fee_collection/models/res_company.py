@@ -1,3 +1,6 @@
+import itertools
+import string
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -10,6 +13,10 @@ MAX_LATE_FEE_CAP_RATIO = 1.0
 MAX_GRACE_DAYS = 365
 MAX_PROMISE_DAYS = 365
 MAX_CHRONIC_LATE_COUNT = 100
+# Collectors' cash journals are coded "FC" and one to three base-36 characters (journal
+# codes have at most five): 36 + 36² + 36³ codes, whatever the collectors' user ids.
+COLLECTOR_JOURNAL_PREFIX = "FC"
+COLLECTOR_JOURNAL_SUFFIX_SIZE = 3
 
 
 class ResCompany(models.Model):
@@ -73,6 +80,20 @@ class ResCompany(models.Model):
         help="A validated cash session whose difference exceeds this raises an alert.",
     )
 
+    fee_max_receipt_amount = fields.Monetary(
+        string="Largest Receipt",
+        currency_field="currency_id",
+        default=100000.0,
+        help="A receipt above this amount is refused as a likely typing error (0: no "
+        "limit).",
+    )
+    fee_allow_self_approval = fields.Boolean(
+        string="One-person Office",
+        help="The same person may validate the cash session in which they took money, "
+        "and approve a refund or write-off they asked for: each time, it is noted on "
+        "the document. Otherwise another person must.",
+    )
+
     # Bad debts (坏账)
     fee_bad_debt_account_id = fields.Many2one(
         "account.account",
@@ -115,7 +136,7 @@ class ResCompany(models.Model):
             cash = Journal.create(
                 {
                     "name": self.env._("Cash of %(user)s", user=user.name),
-                    "code": f"FC{user.id}"[:5],
+                    "code": self._fee_get_collector_journal_code(),
                     "type": "cash",
                     "fee_payment_method": "cash",
                     "fee_collector_id": user.id,
@@ -127,6 +148,35 @@ class ResCompany(models.Model):
             lambda journal: journal.fee_payment_method == "ewallet"
         )
         return cash | ewallets
+
+    def _fee_get_collector_journal_code(self):
+        """The first code of the collectors' series that no journal of the company uses,
+        archived ones included."""
+        self.ensure_one()
+        Journal = self.env["account.journal"].sudo().with_context(active_test=False)
+        used = set(
+            Journal.search(
+                [
+                    *Journal._check_company_domain(self),
+                    ("code", "=like", f"{COLLECTOR_JOURNAL_PREFIX}%"),
+                ]
+            ).mapped("code")
+        )
+        alphabet = string.digits + string.ascii_uppercase
+        for size in range(1, COLLECTOR_JOURNAL_SUFFIX_SIZE + 1):
+            for characters in itertools.product(alphabet, repeat=size):
+                code = COLLECTOR_JOURNAL_PREFIX + "".join(characters)
+                if code not in used:
+                    return code
+        raise UserError(
+            self.env._(
+                "Every journal code from %(first)s to %(last)s is taken in "
+                "%(company)s: there is none left for a collector's cash journal.",
+                first=f"{COLLECTOR_JOURNAL_PREFIX}0",
+                last=COLLECTOR_JOURNAL_PREFIX + "Z" * COLLECTOR_JOURNAL_SUFFIX_SIZE,
+                company=self.name,
+            )
+        )
 
     def _fee_search_payment_journals(self):
         Journal = self.env["account.journal"].sudo().with_company(self)
@@ -289,6 +339,7 @@ class ResCompany(models.Model):
         "fee_duplicate_window_minutes",
         "fee_cash_difference_threshold",
         "fee_unreachable_attempts",
+        "fee_max_receipt_amount",
     )
     def _check_late_fee_rule(self):
         for company in self:
@@ -318,11 +369,13 @@ class ResCompany(models.Model):
                 company.fee_duplicate_window_minutes < 0
                 or company.fee_cash_difference_threshold < 0
                 or company.fee_unreachable_attempts < 0
+                or company.fee_max_receipt_amount < 0
             ):
                 raise ValidationError(
                     self.env._(
-                        "The duplicate payment window, the cash difference alert and "
-                        "the missed calls before a visit cannot be negative."
+                        "The duplicate payment window, the cash difference alert, the "
+                        "missed calls before a visit and the largest receipt cannot be "
+                        "negative."
                     )
                 )
             if not 1 <= company.fee_chronic_late_count <= MAX_CHRONIC_LATE_COUNT:

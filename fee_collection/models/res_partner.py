@@ -1,3 +1,4 @@
+import math
 from contextlib import contextmanager, nullcontext
 
 from dateutil.relativedelta import relativedelta
@@ -5,7 +6,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_is_zero
+from odoo.tools import SQL, float_is_zero, format_amount
 
 from ..tools import check_protected_fields, is_valid_id_number, normalize_id_number
 
@@ -29,6 +30,10 @@ PROTECTED_FIELDS = {
     "dunning_exempt_until": MANAGER,
 }
 ARREARS_TOTAL_FIELDS = {"area_id", "arrears_reason_id", "is_subscriber"}
+# Personal data and arrears of subscribers: for those who work on them only.
+FEE_USERS = "fee_collection.group_fee_collector"
+# Longest paper receipt number: longer is a typing or file error.
+PAPER_NUMBER_SIZE = 64
 
 
 class ResPartner(models.Model):
@@ -42,14 +47,16 @@ class ResPartner(models.Model):
         tracking=True,
         copy=False,
         help="Resident identity card number (GB 11643, 18 characters, the last may be X).",
+        groups=FEE_USERS,
     )
     id_verified = fields.Boolean(
         string="Real-name Verified",
         tracking=True,
         copy=False,
         help="The subscriber's identity was checked against the ID card (实名制).",
+        groups=FEE_USERS,
     )
-    mobile2 = fields.Char(string="Second Contact Phone")
+    mobile2 = fields.Char(string="Second Contact Phone", groups=FEE_USERS)
     area_id = fields.Many2one("fee.area", index=True, tracking=True)
     acquirer_id = fields.Many2one(
         "res.users",
@@ -89,23 +96,33 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        groups=FEE_USERS,
     )
     dunning_exempt = fields.Boolean(
         string="Exempt from Dunning",
         tracking=True,
         copy=False,
         help="Red list / VIP / government (红名单、免催免停): never dunned nor suspended.",
+        groups=FEE_USERS,
     )
     dunning_exempt_reason = fields.Char(
-        string="Exemption Reason", tracking=True, copy=False
+        string="Exemption Reason",
+        tracking=True,
+        copy=False,
+        groups=FEE_USERS,
     )
-    dunning_exempt_until = fields.Date(string="Exempt Until", tracking=True, copy=False)
-    arrears_reason_id = fields.Many2one("fee.arrears.reason", tracking=True)
+    dunning_exempt_until = fields.Date(
+        string="Exempt Until", tracking=True, copy=False, groups=FEE_USERS
+    )
+    arrears_reason_id = fields.Many2one(
+        "fee.arrears.reason", tracking=True, groups=FEE_USERS
+    )
     dunning_line_ids = fields.One2many(
         "fee.dunning.line",
         "partner_id",
         string="Dunning History",
         domain=[("state", "in", ("done", "skipped"))],
+        groups=FEE_USERS,
     )
     fee_overdue_amount = fields.Monetary(
         string="Overdue",
@@ -114,23 +131,27 @@ class ResPartner(models.Model):
         currency_field="fee_currency_id",
         help="Overdue receivable today, after unapplied payments and credit notes, what a "
         "promise or a dispute holds back included.",
+        groups=FEE_USERS,
     )
     fee_overdue_days = fields.Integer(
         string="Days Overdue",
         compute="_compute_fee_overdue",
         search="_search_fee_overdue_days",
         help="Age of the oldest unpaid overdue amount.",
+        groups=FEE_USERS,
     )
     fee_paused_amount = fields.Monetary(
         string="Of Which Held Back",
         compute="_compute_fee_overdue",
         currency_field="fee_currency_id",
         help="Overdue, but not dunned while a promise to pay runs or a dispute is open.",
+        groups=FEE_USERS,
     )
     fee_promise_date = fields.Date(
         string="Promised By",
         compute="_compute_fee_overdue",
         help="The latest date the subscriber promised to pay by (预约缴费).",
+        groups=FEE_USERS,
     )
     fee_currency_id = fields.Many2one(
         "res.currency", compute="_compute_fee_currency_id"
@@ -140,6 +161,7 @@ class ResPartner(models.Model):
         compute="_compute_fee_late_payment_count",
         help="Invoices due in the last twelve months paid after their due date, or not "
         "paid yet.",
+        groups=FEE_USERS,
     )
     fee_chronic_late = fields.Boolean(
         string="Chronic Late Payer",
@@ -147,6 +169,7 @@ class ResPartner(models.Model):
         search="_search_fee_chronic_late",
         help="At least as many late payments in twelve months as the company's setting "
         "says (经常缴费不及时用户).",
+        groups=FEE_USERS,
     )
 
     @api.depends("id_number", "is_company", "phone", "mobile", "street", "area_id")
@@ -396,9 +419,25 @@ class ResPartner(models.Model):
             }
         return result
 
+    @api.constrains("is_subscriber", "company_id")
+    def _check_subscriber_company(self):
+        homeless = self.filtered(
+            lambda partner: partner.is_subscriber and not partner.company_id
+        )
+        if homeless:
+            raise ValidationError(
+                self.env._(
+                    "Subscriber %(name)s must belong to a company: its bills are that "
+                    "company's and its money is taken there.",
+                    name=homeless[0].display_name,
+                )
+            )
+
     @api.constrains("id_number", "is_subscriber", "company_id")
     def _check_id_number(self):
-        with_number = self.filtered("id_number")
+        # Whoever changes a partner's company, the numbers are checked.
+        partners = self.sudo()
+        with_number = partners.filtered("id_number")
         invalid = with_number.filtered(lambda p: not is_valid_id_number(p.id_number))
         if invalid:
             raise ValidationError(
@@ -413,7 +452,7 @@ class ResPartner(models.Model):
         if not subscribers:
             return
         duplicates = (
-            self.search(
+            partners.search(
                 [
                     ("is_subscriber", "=", True),
                     ("id_number", "in", subscribers.mapped("id_number")),
@@ -441,6 +480,10 @@ class ResPartner(models.Model):
             check_protected_fields(self.browse(), vals, PROTECTED_FIELDS)
             if vals.get("id_number"):
                 vals["id_number"] = normalize_id_number(vals["id_number"])
+            if vals.get("is_subscriber") and not vals.get("company_id"):
+                # A subscriber belongs to its company: its money is taken there only.
+                parent = self.browse(vals.get("parent_id"))
+                vals["company_id"] = (parent.company_id or self.env.company).id
         partners = super().create(vals_list)
         partners.filtered(
             lambda partner: partner.is_subscriber and not partner.collector_id
@@ -489,6 +532,10 @@ class ResPartner(models.Model):
         )
         with regrouping:
             result = super().write(vals)
+        if vals.get("is_subscriber") and "company_id" not in vals:
+            self.filtered(
+                lambda partner: not partner.company_id
+            ).company_id = self.env.company
         if vals.get("dunning_exempt"):
             self.env["fee.collection.order"]._cancel_exempt(self)
         return result
@@ -723,6 +770,7 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         user = user or self.env.user
         date = date or fields.Date.context_today(self)
+        paper_number = (paper_number or "").strip().upper() or None
         Receipt = self.env["fee.receipt"]
         self._fee_check_collection(
             partner,
@@ -739,6 +787,7 @@ class ResPartner(models.Model):
         session = self.env["fee.cash.session"]._get_for_collection(
             channel, user, company, session
         )
+        partner._fee_lock_open_items()
         # The payment and its reconciliation without the chatter's work per invoice (a
         # tracking message, its followers' look-ups ... a dozen queries an invoice):
         # the invoices get one note each, in one insert, naming the receipt.
@@ -818,10 +867,24 @@ class ResPartner(models.Model):
             # Numbered last (the sequence's row stays locked until the commit), before
             # dunning reacts: orders closed by the payment name their receipt.
             receipt._number()
-            payment.memo = receipt.name
+            with Receipt._fee_unsealed(payment):
+                payment.memo = receipt.name
             receipt._log_on_invoices()
         self.env["fee.anomaly"].sudo()._check_duplicate_receipts(receipt)
         return receipt.with_env(self.env)
+
+    def _fee_lock_open_items(self):
+        """Serialise what changes these subscribers' open items: two payments, or a
+        payment and a void, of one subscriber at once. The row is written, not only
+        locked: the transaction that commits second then fails to serialise and Odoo
+        runs it again, seeing the first's result (a void's reopened invoices, a
+        payment's receipt), instead of working on what it read before."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET write_date = write_date WHERE id = ANY(%s)",
+                self.ids,
+            )
+        )
 
     @api.model
     def _fee_check_collection(
@@ -839,27 +902,22 @@ class ResPartner(models.Model):
                     self.env._("You are not allowed to take payments of subscribers.")
                 )
             partner.check_access("read")
-        currency = company.currency_id
-        if currency.compare_amounts(amount, 0.0) <= 0:
-            raise UserError(self.env._("The amount received must be positive."))
-        if not float_is_zero(
-            amount - currency.round(amount),
-            precision_digits=currency.decimal_places + 2,
-        ):
+        self._fee_check_amount(amount, company)
+        if not partner.is_subscriber:
             raise UserError(
                 self.env._(
-                    "%(amount)s has more decimals than %(currency)s allows.",
-                    amount=amount,
-                    currency=currency.name,
+                    "%(partner)s is not a subscriber: money is taken from subscribers "
+                    "only.",
+                    partner=partner.display_name,
                 )
             )
-        if partner.company_id and partner.company_id != company:
+        if partner.company_id != company:
             raise UserError(
                 self.env._(
                     "%(partner)s is a subscriber of %(company)s: take the payment in that "
                     "company.",
                     partner=partner.display_name,
-                    company=partner.company_id.name,
+                    company=partner.company_id.name or self.env._("no company"),
                 )
             )
         if channel == "field" and journal not in company._fee_get_field_journals(user):
@@ -878,23 +936,85 @@ class ResPartner(models.Model):
                     company=company.name,
                 )
             )
-        if journal.currency_id and journal.currency_id != currency:
+        if journal.currency_id and journal.currency_id != company.currency_id:
             raise UserError(
                 self.env._(
                     "%(journal)s takes %(currency)s: subscribers pay in %(company_currency)s "
                     "only.",
                     journal=journal.display_name,
                     currency=journal.currency_id.name,
-                    company_currency=currency.name,
+                    company_currency=company.currency_id.name,
+                )
+            )
+        if channel in ("counter", "import") and (
+            journal not in company._fee_get_payment_journals()
+        ):
+            raise UserError(
+                self.env._(
+                    "%(journal)s is not a payment method of the counter of %(company)s.",
+                    journal=journal.display_name,
+                    company=company.name,
                 )
             )
         if not user.active or user.share:
             raise UserError(
                 self.env._("%(user)s cannot take payments.", user=user.display_name)
             )
-        if paper_number and self.env["fee.receipt"].sudo().search_count(
-            [("company_id", "=", company.id), ("paper_number", "=", paper_number)],
-            limit=1,
+        if paper_number:
+            self._fee_check_paper_number(paper_number, company)
+
+    @api.model
+    def _fee_check_amount(self, amount, company):
+        """An amount of money a receipt may take: a finite positive number, in the
+        currency's decimals, at most the company's maximum."""
+        currency = company.currency_id
+        if not isinstance(amount, (int, float)) or not math.isfinite(amount):
+            raise UserError(
+                self.env._("%(amount)s is not an amount of money.", amount=amount)
+            )
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(self.env._("The amount received must be positive."))
+        if not float_is_zero(
+            amount - currency.round(amount),
+            precision_digits=currency.decimal_places + 2,
+        ):
+            raise UserError(
+                self.env._(
+                    "%(amount)s has more decimals than %(currency)s allows.",
+                    amount=amount,
+                    currency=currency.name,
+                )
+            )
+        maximum = company.fee_max_receipt_amount
+        if maximum and currency.compare_amounts(amount, maximum) > 0:
+            raise UserError(
+                self.env._(
+                    "%(amount)s is more than a receipt may take (%(maximum)s, a setting "
+                    "of %(company)s): check the amount.",
+                    amount=format_amount(self.env, amount, currency),
+                    maximum=format_amount(self.env, maximum, currency),
+                    company=company.name,
+                )
+            )
+
+    @api.model
+    def _fee_check_paper_number(self, paper_number, company):
+        if len(paper_number) > PAPER_NUMBER_SIZE:
+            raise UserError(
+                self.env._(
+                    "Paper receipt number %(number)s… is longer than %(size)s "
+                    "characters.",
+                    number=paper_number[:20],
+                    size=PAPER_NUMBER_SIZE,
+                )
+            )
+        if (
+            self.env["fee.receipt"]
+            .sudo()
+            .search_count(
+                [("company_id", "=", company.id), ("paper_number", "=", paper_number)],
+                limit=1,
+            )
         ):
             raise UserError(
                 self.env._(
@@ -960,6 +1080,32 @@ class ResPartner(models.Model):
     def _onchange_area_id(self):
         if self.area_id.collector_ids and not self.collector_id:
             self.collector_id = self.area_id.collector_ids[:1]
+
+    def _fee_check_workable(self):
+        """Refuse subscribers the user may not work on, before anything of theirs is read
+        with full rights: the user is a fee collection user, and these are subscribers
+        of the user's companies that the user's record rules let them read (a
+        collector's own, any of a cashier's companies)."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group("fee_collection.group_fee_collector"):
+            raise AccessError(
+                self.env._("Only fee collection users work on subscribers.")
+            )
+        self.check_access("read")
+        other = self.filtered(
+            lambda partner: (
+                not partner.is_subscriber
+                or partner.company_id not in self.env.companies
+            )
+        )
+        if other:
+            raise AccessError(
+                self.env._(
+                    "%(partner)s is not a subscriber you work on.",
+                    partner=other[0].display_name,
+                )
+            )
 
     def _fee_get_open_invoices(self):
         """The subscribers' open posted customer invoices, oldest due first (with the

@@ -4,7 +4,8 @@ from odoo import api, fields, models
 class FeeSubscriberDocument(models.AbstractModel):
     """What the dunning letters and statements show of each subscriber: its invoices
     open on the day they are printed, late-fee invoices included, read as a system step
-    (collectors print letters but cannot read invoices)."""
+    (collectors print letters but cannot read invoices), for subscribers the user may
+    work on only."""
 
     _name = "report.fee_collection.subscriber_document"
     _description = "Subscriber Letters and Statements"
@@ -15,10 +16,18 @@ class FeeSubscriberDocument(models.AbstractModel):
             self._name.removeprefix("report.")
         )
         docs = self.env[report.model].browse(docids)
+        # The invoices are read with full rights: only once the user is known to be
+        # allowed to work on these subscribers, and only those of the user's companies.
+        docs.check_access("read")
         partners = (
             docs.partner_id if report.model == "fee.dunning.line" else docs
         ).commercial_partner_id
-        invoices = partners.sudo()._fee_get_open_invoices()
+        partners._fee_check_workable()
+        invoices = (
+            partners.sudo()
+            ._fee_get_open_invoices()
+            .filtered(lambda move: move.company_id in self.env.companies)
+        )
         by_partner = invoices.grouped("commercial_partner_id")
         return {
             "doc_ids": docids,

@@ -100,7 +100,9 @@ class TestAccess(FeeCollectionCommon):
         self.assertTrue(
             self.user_accountant.has_group("fee_collection.group_fee_cashier")
         )
-        self.assertTrue(self.user_cashier.has_group("account.group_account_invoice"))
+        # Cashiers take money through the receipt only: no Billing rights.
+        self.assertFalse(self.user_cashier.has_group("account.group_account_invoice"))
+        self.assertTrue(self.user_accountant.has_group("account.group_account_invoice"))
         self.assertFalse(
             self.user_collector.has_group("fee_collection.group_fee_cashier")
         )

@@ -35,6 +35,15 @@ class TestCollectionOrder(FeeCollectionCommon):
             }
         )
 
+    def _record(self, order, outcome, user=None, **vals):
+        """Record ``outcome`` on ``order`` through the outcome form, as its collector."""
+        return (
+            self.env["fee.collection.outcome"]
+            .with_user(user or self.user_collector)
+            .create({"order_id": order.id, "outcome": outcome, **vals})
+            .action_confirm()
+        )
+
     def test_promise_holds_back_the_overdue_invoices(self):
         overdue = self._invoice(due="2024-01-05")
         not_yet_due = self._invoice(due="2024-01-31")
@@ -42,7 +51,7 @@ class TestCollectionOrder(FeeCollectionCommon):
         self._register_payment(paid, "2024-01-08")
         neighbours = self._invoice(due="2024-01-05", partner=self.neighbour)
         order = self._order().with_user(self.user_collector)
-        order.write({"outcome": "promise", "promise_date": "2024-01-20"})
+        self._record(order, "promise", promise_date="2024-01-20")
         order.action_done()
         self.assertEqual(order.state, "done")
         self.assertEqual(overdue.promise_date, D("2024-01-20"))
@@ -56,13 +65,14 @@ class TestCollectionOrder(FeeCollectionCommon):
         self.assertEqual(figures["amount"], 0.0)
 
         # A new promise on a new order moves the date; a cancelled order changes nothing.
-        cancelled = self._order(outcome="promise", promise_date="2024-01-25")
+        cancelled = self._order()
+        self._record(cancelled, "promise", promise_date="2024-01-25")
         self.assertEqual(overdue.promise_date, D("2024-01-25"))
         with self.assertRaisesRegex(UserError, "already has an open collection order"):
             self._order()
         cancelled.action_cancel()
         with self.assertRaisesRegex(UserError, "is Cancelled"):
-            cancelled.write({"outcome": "promise", "promise_date": "2024-01-30"})
+            self._record(cancelled, "promise", promise_date="2024-01-30")
         self.assertEqual(overdue.promise_date, D("2024-01-25"))
 
     def test_promise_of_a_contact_holds_back_the_subscribers_invoices(self):
@@ -70,38 +80,42 @@ class TestCollectionOrder(FeeCollectionCommon):
         contact = self.env["res.partner"].create(
             {"name": "Zhang Min", "parent_id": self.subscriber.id}
         )
-        self._order(partner_id=contact.id, outcome="promise", promise_date="2024-01-20")
+        self._record(
+            self._order(partner_id=contact.id), "promise", promise_date="2024-01-20"
+        )
         self.assertEqual(overdue.promise_date, D("2024-01-20"))
 
     def test_promise_in_the_past_is_refused(self):
         overdue = self._invoice(due="2024-01-05")
         order = self._order()
         with self.assertRaisesRegex(ValidationError, "in the past"):
-            order.with_user(self.user_collector).write(
-                {"outcome": "promise", "promise_date": "2024-01-09"}
-            )
+            self._record(order, "promise", promise_date="2024-01-09")
         with self.assertRaisesRegex(ValidationError, "in the past"):
-            self._order(
-                partner_id=self.neighbour.id,
-                outcome="promise",
-                promise_date="2024-01-09",
+            self.env["fee.collection.order"].sudo().create(
+                {
+                    "partner_id": self.neighbour.id,
+                    "outcome": "promise",
+                    "promise_date": "2024-01-09",
+                }
             )
         self.assertFalse(overdue.promise_date)
-        order.with_user(self.user_collector).write(
-            {"outcome": "promise", "promise_date": "2024-01-10"}
-        )
+        self._record(order, "promise", promise_date="2024-01-10")
         self.assertEqual(overdue.promise_date, D("2024-01-10"), "today is allowed")
 
     def test_reason_goes_to_the_subscriber(self):
-        order = self._order().with_user(self.user_collector)
-        order.write({"outcome": "refused", "reason_id": self.reason.id})
+        order = self._order()
+        self._record(order, "refused", reason_id=self.reason.id)
         self.assertEqual(self.subscriber.arrears_reason_id, self.reason)
         other_reason = self.env["fee.arrears.reason"].create(
             {"name": "Unable (test)", "code": "unable_test"}
         )
-        self._order(partner_id=self.neighbour.id, reason_id=other_reason.id)
+        self._record(
+            self._order(partner_id=self.neighbour.id),
+            "refused",
+            reason_id=other_reason.id,
+        )
         self.assertEqual(self.neighbour.arrears_reason_id, other_reason)
-        order.reason_id = False
+        order.sudo().reason_id = False
         self.assertEqual(
             self.subscriber.arrears_reason_id, self.reason, "clearing leaves the file"
         )
@@ -110,19 +124,21 @@ class TestCollectionOrder(FeeCollectionCommon):
         """A collector's promise cannot stop dunning for years: the company's horizon (30
         days by default) bounds it, only a manager grants more."""
         overdue = self._invoice(due="2024-01-05")
-        order = self._order().with_user(self.user_collector)
+        order = self._order()
         with self.assertRaisesRegex(ValidationError, "more than 30 days away"):
-            order.write({"outcome": "promise", "promise_date": "2099-12-31"})
+            self._record(order, "promise", promise_date="2099-12-31")
         self.assertFalse(overdue.promise_date)
-        order.write({"outcome": "promise", "promise_date": "2024-02-09"})
+        self._record(order, "promise", promise_date="2024-02-09")
         self.assertEqual(overdue.promise_date, D("2024-02-09"), "30 days is allowed")
         self.env.company.fee_promise_max_days = 10
         with self.assertRaisesRegex(ValidationError, "more than 10 days away"):
-            order.promise_date = "2024-01-21"
-        order.with_user(self.user_manager).promise_date = "2024-03-31"
+            self._record(order, "promise", promise_date="2024-01-21")
+        self._record(
+            order, "promise", user=self.user_manager, promise_date="2024-03-31"
+        )
         self.assertEqual(overdue.promise_date, D("2024-03-31"), "granted by a manager")
 
-    def test_collector_changes_only_the_outcome_of_an_own_order(self):
+    def test_collector_records_outcomes_only_through_the_form(self):
         stranger = self._create_subscriber("Stranger", sequence="033")
         order = self._order().with_user(self.user_collector)
         for field, value in (
@@ -132,6 +148,11 @@ class TestCollectionOrder(FeeCollectionCommon):
             ("order_type", "legal"),
             ("date", "2024-01-01"),
             ("state", "cancel"),
+            # What the outcome form checks: paid without money, a negative promise.
+            ("outcome", "paid"),
+            ("promise_amount", -1000.0),
+            ("promise_date", "2024-01-20"),
+            ("reason_id", self.reason.id),
         ):
             with self.subTest(field=field), self.assertRaises(AccessError):
                 order.write({field: value})
@@ -141,13 +162,16 @@ class TestCollectionOrder(FeeCollectionCommon):
             order.action_cancel()
         with self.assertRaisesRegex(UserError, "Record the outcome"):
             order.action_done()
-        order.outcome = "unreachable"
+        order.sudo().outcome = "paid"
+        with self.assertRaisesRegex(UserError, "no receipt was taken"):
+            order.action_done()
+        self._record(order, "unreachable")
         order.action_done()
         with self.assertRaisesRegex(UserError, "is Done"):
-            order.outcome = "paid"
+            self._record(order, "paid", amount=10.0)
         others = self._order(collector_id=self.user_collector_2.id)
         with self.assertRaises(AccessError):
-            others.with_user(self.user_collector).write({"outcome": "paid"})
+            self._record(others, "refused", reason_id=self.reason.id)
         with self.assertRaises(AccessError):
             others.with_user(self.user_collector).action_done()
 

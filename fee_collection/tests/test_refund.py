@@ -120,3 +120,62 @@ class TestRefund(FeeCollectionCommon):
         self.assertEqual(request.rejection_reason, "Credit kept for next month")
         with self.assertRaisesRegex(UserError, "is Rejected"):
             request.with_user(self.user_accountant).action_execute()
+
+    def test_a_charge_pays_back_no_more_than_approved(self):
+        """Cancelling 1.00 of a paid 181.70 charge pays back 1.00: the invoice is not
+        unreconciled from its receipt, and the subscriber's other credit stays."""
+        invoice = self._invoice(amount=181.70, date="2024-03-01")
+        receipt = self._collect(181.70)
+        self._collect(50.0)
+        request = self._request(
+            refund_type="invoice",
+            invoice_id=invoice.id,
+            amount=1.0,
+            reason="A day billed too many",
+        )
+        request.action_submit()
+        request.with_user(self.user_manager).action_approve()
+        with self.assertRaisesRegex(UserError, "is Approved"):
+            request.write(
+                {"journal_id": self.env.company._fee_get_payment_journals()[1].id}
+            )
+        request.with_user(self.user_accountant).action_execute()
+        self.assertEqual(request.credit_note_id.amount_total, 1.0)
+        self.assertEqual(request.payment_id.amount, 1.0)
+        self.assertEqual(invoice.payment_state, "paid", "still by its receipt")
+        self.assertEqual(receipt.state, "posted")
+        self.assertEqual(self._balance(), -50.0, "the other credit is kept")
+
+    def test_a_charge_credited_is_checked_against_the_invoice(self):
+        invoice = self._invoice(amount=26.0, date="2024-03-01")
+        self._collect(26.0)
+        for amount in (100.0, 0.0, -1.0):
+            request = self._request(
+                refund_type="invoice", invoice_id=invoice.id, amount=amount
+            )
+            with (
+                self.subTest(amount=amount),
+                self.assertRaisesRegex(UserError, "at most what invoice"),
+            ):
+                request.action_submit()
+        request = self._request(refund_type="invoice", invoice_id=invoice.id)
+        request.write({"journal_id": False})
+        with self.assertRaisesRegex(UserError, "Choose how the money is paid back"):
+            request.action_submit()
+
+    def test_the_manager_who_asked_does_not_approve(self):
+        self._invoice(amount=30.0, date="2024-03-01")
+        self._collect(50.0)
+        request = self._request(amount=20.0).with_user(self.user_manager)
+        request.action_submit()
+        self.assertEqual(request.requested_by_id, self.user_manager)
+        with self.assertRaisesRegex(UserError, "another manager approves"):
+            request.action_approve()
+        self.env.company.fee_allow_self_approval = True
+        request.action_approve()
+        self.assertEqual(request.state, "approved")
+        self.assertTrue(
+            request.message_ids.filtered(
+                lambda message: "one-person office" in (message.body or "")
+            )
+        )

@@ -165,13 +165,17 @@ class TestWriteOff(FeeCollectionCommon):
 
     def test_invoice_of_another_company_is_refused(self):
         other_company = self.setup_other_company()["company"]
+        # A subscriber belongs to one company: the other's has its own file there.
+        other_subscriber = self._create_subscriber(
+            "Zhang Wei (Branch 2)", sequence="099", company_id=other_company.id
+        )
         other_invoice = (
             self.env["account.move"]
             .with_company(other_company)
             .create(
                 {
                     "move_type": "out_invoice",
-                    "partner_id": self.subscriber.id,
+                    "partner_id": other_subscriber.id,
                     "invoice_date": "2024-01-01",
                     "invoice_line_ids": [
                         Command.create({"name": "Cable TV", "price_unit": 40.0})
@@ -241,6 +245,23 @@ class TestWriteOff(FeeCollectionCommon):
         self.assertEqual(self.january.amount_residual, 70.0, "nothing booked")
         with self.assertRaisesRegex(UserError, "is Rejected"):
             manager_write_off.action_approve()
+
+    def test_the_manager_who_asked_does_not_approve(self):
+        write_off = self._request().with_user(self.user_manager)
+        write_off.action_submit()
+        self.assertEqual(write_off.requested_by_id, self.user_manager)
+        with self.assertRaisesRegex(UserError, "another manager approves"):
+            write_off.action_approve()
+        self.assertEqual(self.january.amount_residual, 70.0, "nothing booked")
+        self.env.company.fee_allow_self_approval = True
+        write_off.action_approve()
+        self.assertEqual(write_off.state, "approved")
+        self.assertIn(
+            "one-person office",
+            write_off.message_ids.filtered(
+                lambda message: "one-person office" in (message.body or "")
+            ).body,
+        )
 
     def test_approval_without_the_accounts_names_the_setting(self):
         self.env.company.fee_bad_debt_account_id = False

@@ -16,7 +16,12 @@ class Workbook:
 
     def __init__(self):
         self._buffer = io.BytesIO()
-        self._book = xlsxwriter.Workbook(self._buffer, {"in_memory": True})
+        # Text is written as text: a name such as "=HYPERLINK(...)" or "http://..."
+        # stays what it is rather than becoming a formula or a link.
+        self._book = xlsxwriter.Workbook(
+            self._buffer,
+            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
         add = self._book.add_format
         self._title = add({"bold": True, "font_size": 14})
         self._header = add(

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import check_finite_numbers, keep_given_values
+
 ACCOUNTANT = "fee_collection.group_fee_accountant"
 
 
@@ -52,10 +54,18 @@ class FeeCollectionOutcome(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_finite_numbers(self, vals_list)
         outcomes = super().create(vals_list)
+        keep_given_values(
+            outcomes, vals_list, ["amount", "promise_amount", "journal_id"]
+        )
         # The order's figures show through the form: only for orders one may work.
         outcomes.order_id.check_access("write")
         return outcomes
+
+    def write(self, vals):
+        check_finite_numbers(self, [vals])
+        return super().write(vals)
 
     @api.depends("order_id", "outcome")
     def _compute_amount(self):
@@ -84,22 +94,27 @@ class FeeCollectionOutcome(models.TransientModel):
         self.env["fee.collection.attempt"].create(self._prepare_attempt_vals())
         if self.outcome in ("paid", "partial"):
             return self._take_payment()
+        # The outcome is written as a system step of this form, after its checks: no one
+        # writes an order's outcome directly.
         if self.outcome == "promise":
-            order.write(
-                {
-                    "outcome": "promise",
-                    "promise_date": self.promise_date,
-                    "promise_amount": self.promise_amount,
-                }
-            )
+            with self.env.cr.savepoint():
+                order.sudo().write(
+                    {
+                        "outcome": "promise",
+                        "promise_date": self.promise_date,
+                        "promise_amount": self.promise_amount,
+                    }
+                )
+                # Only a manager grants a longer delay than the company's horizon.
+                order._check_promise_date()
         elif self.outcome == "refused":
-            order.write({"outcome": "refused", "reason_id": self.reason_id.id})
+            order.sudo().write({"outcome": "refused", "reason_id": self.reason_id.id})
             order.action_done()
         elif self.outcome == "unreachable":
             if order.state == "open":
-                order.write({"outcome": "unreachable"})
+                order.sudo().write({"outcome": "unreachable"})
         elif self.outcome == "disputed":
-            order.write({"outcome": "disputed"})
+            order.sudo().write({"outcome": "disputed"})
             order._report_dispute(self.note)
             order.action_done()
         labels = dict(self._fields["outcome"]._description_selection(self.env))

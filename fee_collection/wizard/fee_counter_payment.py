@@ -1,7 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import normalize_id_number
+from ..tools import check_finite_numbers, keep_given_values, normalize_id_number
 
 
 class FeeCounterPayment(models.TransientModel):
@@ -78,6 +78,17 @@ class FeeCounterPayment(models.TransientModel):
         string="Refusal Reason",
         help="Why the subscriber refuses to pay (拒缴), when they do.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_finite_numbers(self, vals_list)
+        wizards = super().create(vals_list)
+        keep_given_values(wizards, vals_list, ["journal_id", "amount"])
+        return wizards
+
+    def write(self, vals):
+        check_finite_numbers(self, [vals])
+        return super().write(vals)
 
     def _compute_display_name(self):
         self.display_name = self.env._("Counter")

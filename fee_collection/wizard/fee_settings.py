@@ -15,6 +15,8 @@ COMPANY_FIELDS = (
     "fee_unreachable_attempts",
     "fee_duplicate_window_minutes",
     "fee_cash_difference_threshold",
+    "fee_max_receipt_amount",
+    "fee_allow_self_approval",
     "fee_bad_debt_account_id",
     "fee_bad_debt_recovery_account_id",
 )
@@ -56,6 +58,14 @@ class FeeSettings(models.TransientModel):
     fee_unreachable_attempts = fields.Integer(string="Visit After Missed Calls")
     fee_duplicate_window_minutes = fields.Integer(string="Duplicate Payment Window")
     fee_cash_difference_threshold = fields.Monetary(string="Cash Difference Alert")
+    fee_max_receipt_amount = fields.Monetary(
+        string="Largest Receipt", help="Larger amounts are refused (0: no limit)."
+    )
+    fee_allow_self_approval = fields.Boolean(
+        string="One-person Office",
+        help="Whoever took the money may validate their own session, whoever asked "
+        "for a refund or write-off may approve it; it is noted on the document.",
+    )
     fee_bad_debt_account_id = fields.Many2one(
         "account.account",
         string="Bad Debt Expense Account",

@@ -1,0 +1,95 @@
+"""What the end-to-end access tests share: a demo role's session, and the table of
+attempts (what was tried, by whom, what should and what did happen)."""
+
+from jsonrpc import RpcError, Session
+
+ALLOWED = "allowed"
+
+
+def refused(exception="AccessError"):
+    return f"refused ({exception})"
+
+
+class Attempts:
+    """The table of attempts: what was tried, by whom, what should and what did happen."""
+
+    def __init__(self):
+        self.rows = []
+
+    def record(self, item, attempt, role, expected, actual, *, why=""):
+        self.rows.append(
+            {
+                "item": item,
+                "attempt": attempt,
+                "role": role,
+                "expected": expected,
+                "actual": actual,
+                "why": why,
+            }
+        )
+
+    def run(self, item, attempt, session, expected, *call, detail=None, **kwargs):
+        """Make ``call`` (model, method, args...) as ``session``. Actual: ``allowed`` or
+        ``refused (<exception>)``, followed by what ``detail`` (called after a success)
+        says of the result."""
+        try:
+            result = session(*call, **kwargs)
+        except RpcError as error:
+            actual = refused((error.name or "?").rsplit(".", 1)[-1])
+            why = str(error).splitlines()[0] if str(error) else ""
+        else:
+            actual, why = ALLOWED, ""
+            if detail:
+                actual = f"{ALLOWED}; {detail(result)}"
+        self.record(item, attempt, session.login, expected, actual, why=why)
+        return actual
+
+    def table(self):
+        header = {
+            "item": "#",
+            "attempt": "attempt",
+            "role": "role",
+            "expected": "expected",
+            "actual": "actual",
+            "why": "server said",
+        }
+        rows = [header, *sorted(self.rows, key=lambda row: row["item"])]
+        widths = {
+            key: max(len(str(row[key])) for row in rows)
+            for key in header
+            if key != "why"
+        }
+
+        def line(row):
+            cells = [str(row[key]).ljust(width) for key, width in widths.items()]
+            return " | ".join([*cells, row["why"][:90]])
+
+        rule = "-+-".join("-" * width for width in widths.values()) + "-+-" + "-" * 11
+        return "\n".join([line(header), rule, *(line(row) for row in rows[1:])])
+
+    def mismatches(self):
+        return [row for row in self.rows if row["actual"] != row["expected"]]
+
+
+class RoleSession(Session):
+    """The session of a demo login (its password is the login)."""
+
+    def __init__(self, server, login):
+        super().__init__(server["url"], server["db"], login, login)
+        self.login = login
+
+
+def attempt(table, item, text, session, expected, *, steps, detail=None):
+    """Record ``steps`` (called with no argument; it makes the calls) as one attempt:
+    allowed, with what ``detail`` says of its result, or refused with the server's
+    exception class."""
+    try:
+        result = steps()
+    except RpcError as error:
+        actual = refused((error.name or "?").rsplit(".", 1)[-1])
+        why = str(error).splitlines()[0] if str(error) else ""
+    else:
+        actual, why = ALLOWED, ""
+        if detail:
+            actual = f"{ALLOWED}; {detail(result)}"
+    table.record(item, text, session.login, expected, actual, why=why)
