@@ -609,6 +609,11 @@ def check_payments(env, paid, invoices):
 # ----------------------------------------------------------------------
 
 
+def backfilled(env, import_id):
+    """Whether import ``import_id`` is posted (``harness.Scheduler``)."""
+    return env["fee.receipt.import"].browse(import_id).state != "posting"
+
+
 def backfill(env, args):
     rows, date = args.rows, args.date
     if args.after:
@@ -656,8 +661,18 @@ def backfill(env, args):
         imported.action_check()
         return imported
 
+    # A file of more than a hundred rows is posted by the scheduler, in batches of a
+    # transaction each: timed until it is done, in this process.
+    harness.scheduler_only(env, "fee_collection.ir_cron_fee_receipt_import")
+    scheduler = harness.Scheduler(args.config, env.cr.dbname, 0, backfilled)
+
     first = measurement("check", check)
-    measurement("post", first.action_post)
+
+    def post():
+        first.action_post()
+        scheduler.run(env, first.id)
+
+    measurement("post", post)
     receipts = Receipt.search_count([])
 
     def again():

@@ -1,6 +1,8 @@
 """What the end-to-end access tests share: a demo role's session, and the table of
 attempts (what was tried, by whom, what should and what did happen)."""
 
+import datetime
+
 from jsonrpc import RpcError, Session
 
 ALLOWED = "allowed"
@@ -28,21 +30,19 @@ class Attempts:
             }
         )
 
-    def run(self, item, attempt, session, expected, *call, detail=None, **kwargs):
+    def run(self, item, text, session, expected, *call, detail=None, **kwargs):
         """Make ``call`` (model, method, args...) as ``session``. Actual: ``allowed`` or
         ``refused (<exception>)``, followed by what ``detail`` (called after a success)
         says of the result."""
-        try:
-            result = session(*call, **kwargs)
-        except RpcError as error:
-            actual = refused((error.name or "?").rsplit(".", 1)[-1])
-            why = str(error).splitlines()[0] if str(error) else ""
-        else:
-            actual, why = ALLOWED, ""
-            if detail:
-                actual = f"{ALLOWED}; {detail(result)}"
-        self.record(item, attempt, session.login, expected, actual, why=why)
-        return actual
+        return attempt(
+            self,
+            item,
+            text,
+            session,
+            expected,
+            steps=lambda: session(*call, **kwargs),
+            detail=detail,
+        )
 
     def table(self):
         header = {
@@ -93,3 +93,37 @@ def attempt(table, item, text, session, expected, *, steps, detail=None):
         if detail:
             actual = f"{ALLOWED}; {detail(result)}"
     table.record(item, text, session.login, expected, actual, why=why)
+    return actual
+
+
+def post_overdue_invoices(admin, partners, item, today, amounts=None):
+    """A posted invoice of ``item`` for each of ``partners`` ({key: partner id}), of
+    ``amounts[key]`` (26.00 by default), due 35 days ago. Returns {key: invoice id}."""
+    amounts = amounts or {}
+    invoices = {
+        key: admin(
+            "account.move",
+            "create",
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner,
+                "invoice_date": (today - datetime.timedelta(days=40)).isoformat(),
+                "invoice_date_due": (today - datetime.timedelta(days=35)).isoformat(),
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": item,
+                            "quantity": 1,
+                            "price_unit": amounts.get(key, 26.0),
+                            "tax_ids": [(5, 0, 0)],
+                        },
+                    )
+                ],
+            },
+        )
+        for key, partner in partners.items()
+    }
+    admin("account.move", "action_post", list(invoices.values()))
+    return invoices

@@ -13,7 +13,14 @@ import uuid
 import pytest
 
 from jsonrpc import RpcError
-from roles import ALLOWED, Attempts, RoleSession, attempt, refused
+from roles import (
+    ALLOWED,
+    Attempts,
+    RoleSession,
+    attempt,
+    post_overdue_invoices,
+    refused,
+)
 
 ROLES = {
     "collector": "fee_collection.group_fee_collector",
@@ -137,31 +144,7 @@ def scene(server):
         # Nobody's: the invoices and file the cashier and accountant work on.
         "office": subscriber("Zhao Lei", area_id=other_area),
     }
-    invoices = {}
-    for key, partner in partners.items():
-        invoices[key] = admin(
-            "account.move",
-            "create",
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner,
-                "invoice_date": (today - datetime.timedelta(days=40)).isoformat(),
-                "invoice_date_due": (today - datetime.timedelta(days=35)).isoformat(),
-                "invoice_line_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "product_id": item,
-                            "quantity": 1,
-                            "price_unit": 26.0,
-                            "tax_ids": [(5, 0, 0)],
-                        },
-                    )
-                ],
-            },
-        )
-    admin("account.move", "action_post", list(invoices.values()))
+    invoices = post_overdue_invoices(admin, partners, item, today)
     # A service starting after today: the billing runs of the other tests leave it alone.
     service = admin(
         "fee.subscription",

@@ -19,7 +19,14 @@ from http.cookiejar import CookieJar
 
 import pytest
 
-from roles import ALLOWED, Attempts, RoleSession, attempt, refused
+from roles import (
+    ALLOWED,
+    Attempts,
+    RoleSession,
+    attempt,
+    post_overdue_invoices,
+    refused,
+)
 
 ROLES = {
     "collector": "fee_collection.group_fee_collector",
@@ -59,6 +66,7 @@ def scene(server):
     admin(
         "account.chart.template",
         "try_loading",
+        [],
         "generic_coa",
         company2,
         context={"allowed_company_ids": [company2, company_id]},
@@ -73,6 +81,8 @@ def scene(server):
                 "name": f"{role.title()} {token}",
                 "login": login,
                 "password": login,
+                # Activities and chatter messages are sent as their users.
+                "email": f"{login}@example.com",
                 "company_id": company_id,
                 "company_ids": [(6, 0, [company_id])],
                 "groups_id": [(6, 0, [admin.ref(group)])],
@@ -86,6 +96,7 @@ def scene(server):
             "name": f"Cashier of the second branch {token}",
             "login": login,
             "password": login,
+            "email": f"{login}@example.com",
             "company_id": company2,
             "company_ids": [(6, 0, [company2])],
             "groups_id": [(6, 0, [admin.ref("fee_collection.group_fee_cashier")])],
@@ -140,31 +151,9 @@ def scene(server):
         "written_off": subscriber("Zhou Jie", area_id=other_area),
         "customer": admin("res.partner", "create", {"name": f"Big Customer {token}"}),
     }
-    invoices = {}
-    for key, partner in partners.items():
-        invoices[key] = admin(
-            "account.move",
-            "create",
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner,
-                "invoice_date": (today - datetime.timedelta(days=40)).isoformat(),
-                "invoice_date_due": (today - datetime.timedelta(days=35)).isoformat(),
-                "invoice_line_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "product_id": item,
-                            "quantity": 1,
-                            "price_unit": 987654.32 if key == "customer" else BILL,
-                            "tax_ids": [(5, 0, 0)],
-                        },
-                    )
-                ],
-            },
-        )
-    admin("account.move", "action_post", list(invoices.values()))
+    invoices = post_overdue_invoices(
+        admin, partners, item, today, {"customer": 987654.32}
+    )
     orders = {
         key: admin(
             "fee.collection.order",
@@ -556,7 +545,11 @@ def test_the_money_is_sealed(scene):
             cashier, partners["own"], amount=60.0, journal_id=journals["transfer"]
         ),
     )
-    [session_id] = cashier("fee.cash.session", "search", [("state", "=", "open")])
+    [session_id] = cashier(
+        "fee.cash.session",
+        "search",
+        [("state", "=", "open"), ("user_id", "=", cashier.uid)],
+    )
     for line in cashier(
         "fee.cash.session.line",
         "search_read",
@@ -741,16 +734,24 @@ def test_the_money_is_sealed(scene):
     )
 
     # 10. Letters and statements: of the subscribers one works on only.
-    letter = "fee_collection.report_subscriber_letter"
+    statement = "fee_collection.report_subscriber_statement"
+    names = {
+        key: record["name"]
+        for key, record in zip(
+            partners,
+            admin("res.partner", "read", list(partners.values()), ["name"]),
+            strict=True,
+        )
+    }
     for role, key, expected in (
-        ("collector", "own", "printed"),
+        ("collector2", "other", "printed"),
         ("collector", "customer", "refused"),
         ("collector", "other", "refused"),
-        ("clerk", "own", "refused"),
+        ("clerk", "other", "refused"),
         ("cashier_c2", "office", "refused"),
     ):
-        status, body = fetch_document(scene, role, letter, partners[key])
-        printed = status == 200 and "Li Na" in body
+        status, body = fetch_document(scene, role, statement, partners[key])
+        printed = status == 200 and names[key] in body
         leaked = "987,654.32" in body or "987654.32" in body
         actual = "printed" if printed else "refused"
         if status == 200 and not printed:
@@ -759,7 +760,7 @@ def test_the_money_is_sealed(scene):
             actual += ", the customer's invoice shown"
         table.record(
             10,
-            f"print the dunning letter of the {key} subscriber",
+            f"print the overdue statement of the {key} subscriber",
             role,
             expected,
             actual,

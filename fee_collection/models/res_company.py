@@ -168,12 +168,14 @@ class ResCompany(models.Model):
                 code = COLLECTOR_JOURNAL_PREFIX + "".join(characters)
                 if code not in used:
                     return code
+        first = COLLECTOR_JOURNAL_PREFIX + "0"
+        last = COLLECTOR_JOURNAL_PREFIX + "Z" * COLLECTOR_JOURNAL_SUFFIX_SIZE
         raise UserError(
             self.env._(
                 "Every journal code from %(first)s to %(last)s is taken in "
                 "%(company)s: there is none left for a collector's cash journal.",
-                first=f"{COLLECTOR_JOURNAL_PREFIX}0",
-                last=COLLECTOR_JOURNAL_PREFIX + "Z" * COLLECTOR_JOURNAL_SUFFIX_SIZE,
+                first=first,
+                last=last,
                 company=self.name,
             )
         )

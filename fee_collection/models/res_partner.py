@@ -203,6 +203,8 @@ class ResPartner(models.Model):
             partner.fee_chronic_late = partner.fee_late_payment_count >= threshold
 
     def _search_fee_chronic_late(self, operator, value):
+        # Odoo checks the groups of the stored fields a domain names, not of these.
+        self.check_field_access_rights("read", ["fee_chronic_late"])
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise ValidationError(self.env._("Unsupported search on late payers."))
         threshold = self.env.company.fee_chronic_late_count
@@ -295,9 +297,11 @@ class ResPartner(models.Model):
         return overdue["amount"] + overdue["paused_amount"], days
 
     def _search_fee_overdue_amount(self, operator, value):
+        self.check_field_access_rights("read", ["fee_overdue_amount"])
         return self._search_overdue("amount", operator, value)
 
     def _search_fee_overdue_days(self, operator, value):
+        self.check_field_access_rights("read", ["fee_overdue_days"])
         return self._search_overdue("days", operator, value)
 
     def _search_overdue(self, key, operator, value):

@@ -309,3 +309,74 @@ class TestMoneySeal(FeeCollectionCommon):
             )
         with self.assertRaises(ValidationError):
             self.subscriber.company_id = False
+
+    # ------------------------------------------------------------------
+    # 10, 11. Documents and personal data for those who work on the subscribers
+    # ------------------------------------------------------------------
+
+    def _statement(self, user, partners):
+        return (
+            self.env["ir.actions.report"]
+            .with_user(user)
+            ._render_qweb_html(
+                "fee_collection.report_subscriber_statement", partners.ids
+            )[0]
+            .decode()
+        )
+
+    def test_statements_only_for_subscribers_one_works_on(self):
+        self._invoice(amount=88.0)
+        customer = self.env["res.partner"].create({"name": "Ordinary Customer"})
+        self._invoice(amount=987654.32, partner=customer)
+        theirs = self._create_subscriber(
+            "Wang Fang", sequence="044", collector_id=self.user_collector_2.id
+        )
+        theirs.area_id = False
+        self._invoice(amount=77.0, partner=theirs)
+        clerk = self._create_fee_user("plain_clerk", "group_fee_collector")
+        clerk.groups_id = self.env.ref("base.group_user")
+        self.assertIn("88.00", self._statement(self.user_collector, self.subscriber))
+        for user, partners in (
+            (self.user_collector, customer),
+            (self.user_collector, theirs),
+            (clerk, self.subscriber),
+        ):
+            with (
+                self.subTest(user=user.login, partner=partners.name),
+                self.assertRaises(AccessError),
+            ):
+                self._statement(user, partners)
+        company_2 = self.setup_other_company()["company"]
+        cashier_2 = self._create_fee_user("fee_cashier_c2", "group_fee_cashier")
+        cashier_2.write(
+            {"company_ids": [Command.set(company_2.ids)], "company_id": company_2.id}
+        )
+        with self.assertRaises(AccessError):
+            self._statement(cashier_2, self.subscriber)
+
+    def test_id_numbers_and_arrears_for_fee_collection_users_only(self):
+        clerk = self._create_fee_user("plain_clerk", "group_fee_collector")
+        # An office clerk who keeps the contacts, without fee collection rights.
+        clerk.groups_id = self.env.ref("base.group_user") | self.env.ref(
+            "base.group_partner_manager"
+        )
+        Partner = self.env["res.partner"].with_user(clerk)
+        with self.assertRaises(AccessError):
+            self.subscriber.with_user(clerk).read(["id_number"])
+        for domain in (
+            [("id_number", "=", self.subscriber.id_number)],
+            [("fee_overdue_amount", ">", 0)],
+            [("fee_overdue_days", ">", 30)],
+            [("fee_chronic_late", "=", True)],
+        ):
+            with self.subTest(domain=domain), self.assertRaises(AccessError):
+                Partner.search(domain)
+        # Their other work on contacts goes on, subscribers' included.
+        self.subscriber.with_user(clerk).write(
+            {"phone": "021-12345678", "company_id": self.env.company.id}
+        )
+        Partner.create({"name": "Supplier contact"})
+        self.assertEqual(
+            self.subscriber.with_user(self.user_collector).id_number,
+            self.subscriber.id_number,
+        )
