@@ -202,7 +202,12 @@ class ResCompany(models.Model):
         # Cash first: the counter offers the methods in the journals' order.
         for sequence, journal_type in enumerate(("cash", "bank"), start=1):
             existing = Journal.search(
-                [*Journal._check_company_domain(self), ("type", "=", journal_type)],
+                [
+                    *Journal._check_company_domain(self),
+                    ("type", "=", journal_type),
+                    # Not a collector's own cash, made on a first field payment.
+                    ("fee_collector_id", "=", False),
+                ],
                 limit=1,
             )
             existing.write(

@@ -54,3 +54,17 @@ class TestCollectorJournal(FeeCollectionCommon):
         codes = receipts.mapped("journal_id.code")
         self.assertEqual(codes, ["FC1", "FC2"], "the first codes free in the company")
         self.assertEqual(receipts.invoice_ids.mapped("payment_state"), ["paid"] * 2)
+
+    def test_a_collectors_cash_is_never_the_counters(self):
+        """A company whose first payment is taken in the field: the counter's cash is
+        the chart's cash journal, not the collector's made a moment before."""
+        company = self.setup_other_company()["company"]
+        field_cash = company._fee_get_field_journals(self.user_collector).filtered(
+            "fee_collector_id"
+        )
+        counter_cash = company._fee_get_payment_journals().filtered(
+            lambda journal: journal.fee_payment_method == "cash"
+        )
+        self.assertEqual(len(counter_cash), 1)
+        self.assertNotEqual(counter_cash, field_cash)
+        self.assertFalse(counter_cash.fee_collector_id)
