@@ -620,7 +620,12 @@ class DemoHistory:
         if reason == "disputed":
             attempts, outcome = [("reached", "disputed")], "disputed"
         elif number in PARTIAL:
-            attempts, outcome = [("reached", "partial")], "partial"
+            # Promises part now: the rest follows with the next bill.
+            attempts, outcome = [("reached", "partial")], "promise"
+            values = {
+                "promise_date": date + timedelta(days=7),
+                "promise_amount": round(order.amount_due / 2, 2),
+            }
         elif reason == "unreachable":
             attempts, outcome = (
                 [(miss, miss), (miss, miss), (miss, "unreachable")],
@@ -644,6 +649,10 @@ class DemoHistory:
             ).promise_date = promise
         if outcome in ("refused", "unreachable") and (self.today - date).days < 30:
             attempts, outcome = attempts[:1], None  # still trying
+        if outcome and order.state == "open":  # three missed calls make a visit
+            *attempts, (result, note) = attempts
+        else:
+            result = None
         self.env["fee.collection.attempt"].with_env(self.env_of(collector)).create(
             [
                 {
@@ -651,24 +660,35 @@ class DemoHistory:
                     "date": self.moment(date, 10 + 2 * i),
                     "channel": channel,
                     "result": result,
-                    "note": CALL_NOTES[note].format(
-                        date=values.get("promise_date", date).strftime("%m月%d日")
-                    ),
+                    "note": self.call_note(note, values, date),
                     "user_id": collector.id,
                 }
                 for i, (result, note) in enumerate(attempts)
             ]
         )
-        if outcome and order.state == "open":  # three missed calls make a visit
-            reason_id = self.ref(f"arrears_reason_{reason}").id
-            # Recorded on the day of the call: a promise is checked against that day and
-            # holds back the bills overdue then (the order stays open until it is kept
-            # or broken); the reason goes to the subscriber's file.
-            with freeze_time(date):
-                order = order.with_env(self.env_of(collector))
-                order.write({**values, "outcome": outcome, "reason_id": reason_id})
-                if outcome != "promise":
-                    order.action_done()
+        if result:
+            # Recorded on the day of the call, through the outcome form (which logs the
+            # call): a promise is checked against that day and holds back the bills
+            # overdue then (the order stays open until it is kept or broken); the
+            # reason goes to the subscriber's file.
+            with freeze_time(self.moment(date, 10 + 2 * len(attempts))):
+                self.env["fee.collection.outcome"].with_env(
+                    self.env_of(collector)
+                ).create(
+                    {
+                        "order_id": order.id,
+                        "outcome": outcome,
+                        "note": self.call_note(note, values, date),
+                        "reason_id": self.ref(f"arrears_reason_{reason}").id,
+                        **values,
+                    }
+                ).action_confirm()
+
+    @staticmethod
+    def call_note(note, values, date):
+        return CALL_NOTES[note].format(
+            date=values.get("promise_date", date).strftime("%m月%d日")
+        )
 
     def deliver_sms(self):
         """The text messages of the past went out at the time: no gateway is called for them

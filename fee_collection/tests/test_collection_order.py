@@ -119,6 +119,15 @@ class TestCollectionOrder(FeeCollectionCommon):
         self.assertEqual(
             self.subscriber.arrears_reason_id, self.reason, "clearing leaves the file"
         )
+        # Given with a promise, the reason classifies the arrears all the same.
+        promised = self._record(
+            self._order(),
+            "promise",
+            promise_date="2024-01-20",
+            reason_id=other_reason.id,
+        )
+        self.assertTrue(promised)
+        self.assertEqual(self.subscriber.arrears_reason_id, other_reason)
 
     def test_promise_beyond_the_horizon_needs_a_manager(self):
         """A collector's promise cannot stop dunning for years: the company's horizon (30

@@ -95,7 +95,9 @@ class FeeCollectionOutcome(models.TransientModel):
         if self.outcome in ("paid", "partial"):
             return self._take_payment()
         # The outcome is written as a system step of this form, after its checks: no one
-        # writes an order's outcome directly.
+        # writes an order's outcome directly. The arrears reason, when given, goes with
+        # any outcome to the subscriber's file.
+        reason = {"reason_id": self.reason_id.id} if self.reason_id else {}
         if self.outcome == "promise":
             with self.env.cr.savepoint():
                 order.sudo().write(
@@ -103,18 +105,18 @@ class FeeCollectionOutcome(models.TransientModel):
                         "outcome": "promise",
                         "promise_date": self.promise_date,
                         "promise_amount": self.promise_amount,
+                        **reason,
                     }
                 )
                 # Only a manager grants a longer delay than the company's horizon.
                 order._check_promise_date()
         elif self.outcome == "refused":
-            order.sudo().write({"outcome": "refused", "reason_id": self.reason_id.id})
+            order.sudo().write({"outcome": "refused", **reason})
             order.action_done()
         elif self.outcome == "unreachable":
-            if order.state == "open":
-                order.sudo().write({"outcome": "unreachable"})
+            order.sudo().write({"outcome": "unreachable", **reason})
         elif self.outcome == "disputed":
-            order.sudo().write({"outcome": "disputed"})
+            order.sudo().write({"outcome": "disputed", **reason})
             order._report_dispute(self.note)
             order.action_done()
         labels = dict(self._fields["outcome"]._description_selection(self.env))
