@@ -8,14 +8,16 @@ database that has the add-on installed:
         N subscribers, each with an active service (BENCH-NNNNNN) and monthly invoices of
         one 30.00 line: S of them (spread evenly) have 12 open invoices (the last 12
         months); the others 5, the last one open and the 4 before paid, each by its own
-        payment in the cash journal, with its receipt. A cashier (bench_cashier). One
+        payment in the cash journal, with its receipt. A cashier (bench_cashier) and an
+        accountant (bench_accountant, who has Odoo's Billing rights). One
         template of each record (invoice, payment, reconciliation, receipt) is made
         through the ORM, the copies by SQL (all columns of the template row, ids, names,
         numbers, dates and partners replaced), so that they are what Odoo would have
         written.
     bench_counter.py -c CONF -d DB payments --n N --payments P --date D --out JSON
         P payments of different subscribers with 12 open invoices for each system, each a
-        request (new cursor and environment, committed) of the cashier, taken in turn:
+        request (new cursor and environment, committed), taken in turn: the counter by
+        the cashier, Odoo's wizard by the accountant:
           counter  fee.counter.payment.create({"search_text": service number}) (look-up,
                    open invoices, dues), then action_pay() (payment posted, reconciled,
                    receipt numbered)
@@ -52,6 +54,8 @@ AMOUNT = 30.0
 MONTHS = 5  # invoices of a subscriber without a sample's arrears, the last one open
 SAMPLE_MONTHS = 12  # open invoices of a sampled subscriber
 CASHIER = "bench_cashier"
+# Odoo's payment wizard is an accountant's: cashiers have no Billing rights.
+ACCOUNTANT = "bench_accountant"
 WARM_UP = 3  # requests of each system before the measured ones
 SYSTEMS = {
     "counter": "fee_collection counter",
@@ -85,6 +89,19 @@ def make_templates(env, date):
             "company_id": company.id,
             "company_ids": [Command.set(company.ids)],
             "groups_id": [Command.link(env.ref("fee_collection.group_fee_cashier").id)],
+        }
+    )
+    env["res.users"].create(
+        {
+            "name": "Bench Accountant",
+            "login": ACCOUNTANT,
+            "password": ACCOUNTANT,
+            "email": f"{ACCOUNTANT}@example.com",
+            "company_id": company.id,
+            "company_ids": [Command.set(company.ids)],
+            "groups_id": [
+                Command.link(env.ref("fee_collection.group_fee_accountant").id)
+            ],
         }
     )
     open_invoice, paid_invoice = invoices
@@ -471,6 +488,7 @@ def payments(env, args):
     company = env.company
     cash = cash_journal(env)
     cashier = env["res.users"].search([("login", "=", CASHIER)])
+    accountant = env["res.users"].search([("login", "=", ACCOUNTANT)])
     Session = env["fee.cash.session"].with_user(cashier)
     if not Session.search_count([("user_id", "=", cashier.id), ("state", "=", "open")]):
         Session.create({"opening_cash": 0.0})
@@ -547,7 +565,7 @@ def payments(env, args):
             partner_id = next(queue)
             paid[system][partner_id] = requests(
                 system,
-                cashier.id,
+                (cashier if system == "counter" else accountant).id,
                 context,
                 operations[system](partner_id),
                 keep=index >= WARM_UP,

@@ -9,7 +9,8 @@
 # each with an active service (BENCH-NNNNNN) and monthly invoices of one 30.00 line: BENCH_SAMPLES of
 # them have 12 open invoices, the others 5 (the last open, the 4 before paid by a payment each in the
 # cash journal, with its receipt): at N = 100,000, about 500,000 invoices and 1,000,000 invoice lines.
-# Then, as the cashier bench_cashier with an open cash session, each payment a request (a new
+# Then, as the cashier bench_cashier with an open cash session (Odoo's wizard as the accountant
+# bench_accountant: cashiers have no Billing rights), each payment a request (a new
 # transaction and environment, up to its commit), for BENCH_PAYMENTS subscribers with 12 open
 # invoices per system (a different subscriber each time), in turn, after 3 warm-up payments each:
 #   counter         fee.counter.payment.create({"search_text": service number}), action_pay()
