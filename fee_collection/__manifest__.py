@@ -1,7 +1,7 @@
 {
     "name": "Fee Collection",
     "summary": "Subscriber services, periodic billing, dunning and arrears collection",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/fee-collection/fee_collection",
     "author": "fee_collection developers",
@@ -63,6 +63,9 @@
         "demo/fee_subscriber_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "fee_collection/static/src/**/*",
+        ],
         "web.assets_tests": [
             "fee_collection/static/tests/tours/*.js",
         ],

@@ -20,7 +20,10 @@ from . import (
     fee_refund_request,
     fee_subscription,
     fee_write_off,
+    ir_actions_report,
+    ir_http,
     product_template,
     res_company,
     res_partner,
+    res_users,
 )

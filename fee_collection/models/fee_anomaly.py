@@ -9,7 +9,8 @@ MANAGER = "fee_collection.group_fee_manager"
 class FeeAnomaly(models.Model):
     """An abnormal transaction (异常交易) for the managers to review: a likely duplicate
     payment, a voided receipt, a cash difference above the company's threshold. Each one
-    gives the managers an activity."""
+    gives the managers an activity. Descriptions are written in the company's language,
+    whoever's work raised them."""
 
     _name = "fee.anomaly"
     _description = "Abnormal Transaction"
@@ -55,9 +56,12 @@ class FeeAnomaly(models.Model):
     def action_reviewed(self):
         self.check_access("write")
         self.write({"state": "reviewed"})
-        self.activity_ids.action_feedback(
-            feedback=self.env._("Reviewed by %(user)s", user=self.env.user.name)
-        )
+        for company, anomalies in self.grouped("company_id").items():
+            anomalies.activity_ids.action_feedback(
+                feedback=company._fee_get_lang_env()._(
+                    "Reviewed by %(user)s", user=self.env.user.name
+                )
+            )
         return True
 
     # ------------------------------------------------------------------
@@ -87,14 +91,17 @@ class FeeAnomaly(models.Model):
                 limit=1,
             )
             if earlier:
+                env = receipt.company_id._fee_get_lang_env()
                 vals_list.append(
                     {
                         **self._receipt_vals(receipt, "duplicate"),
                         "other_receipt_id": earlier.id,
-                        "description": self.env._(
+                        "description": env._(
                             "%(amount)s received twice from %(partner)s within %(minutes)s "
                             "minutes (%(earlier)s, then %(receipt)s).",
-                            amount=receipt._amount_text(),
+                            amount=format_amount(
+                                env, receipt.amount, receipt.currency_id
+                            ),
                             partner=receipt.partner_id.display_name,
                             minutes=receipt.company_id.fee_duplicate_window_minutes,
                             earlier=earlier.name,
@@ -106,21 +113,22 @@ class FeeAnomaly(models.Model):
 
     @api.model
     def _report_voids(self, receipts):
-        return self._raise_alerts(
-            [
+        vals_list = []
+        for receipt in receipts:
+            env = receipt.company_id._fee_get_lang_env()
+            vals_list.append(
                 {
                     **self._receipt_vals(receipt, "void"),
-                    "description": self.env._(
+                    "description": env._(
                         "Receipt %(receipt)s of %(amount)s voided by %(user)s: %(reason)s",
                         receipt=receipt.name,
-                        amount=receipt._amount_text(),
+                        amount=format_amount(env, receipt.amount, receipt.currency_id),
                         user=receipt.voided_by_id.name,
                         reason=receipt.void_reason,
                     ),
                 }
-                for receipt in receipts
-            ]
-        )
+            )
+        return self._raise_alerts(vals_list)
 
     @api.model
     def _check_cash_differences(self, session_lines):
@@ -132,6 +140,7 @@ class FeeAnomaly(models.Model):
             session = line.session_id
             threshold = session.company_id.fee_cash_difference_threshold
             if abs(line.difference) > threshold:
+                env = session.company_id._fee_get_lang_env()
                 vals_list.append(
                     {
                         "anomaly_type": "cash_difference",
@@ -139,15 +148,15 @@ class FeeAnomaly(models.Model):
                         "session_id": session.id,
                         "user_id": session.user_id.id,
                         "amount": line.difference,
-                        "description": self.env._(
+                        "description": env._(
                             "Session %(session)s of %(user)s differs by %(amount)s in "
                             "%(method)s: %(note)s",
                             session=session.name,
                             user=session.user_id.name,
                             amount=format_amount(
-                                self.env, line.difference, session.currency_id
+                                env, line.difference, session.currency_id
                             ),
-                            method=line.journal_id.name,
+                            method=line.journal_id.with_env(env).name,
                             note=session.difference_note or "-",
                         ),
                     }

@@ -479,7 +479,9 @@ class FeeBillingRun(models.Model):
         # so their tax and receivable lines need not be synchronised again (as Odoo's point
         # of sale posts its entries).
         invoices.with_context(skip_invoice_sync=True).action_post()
-        note = Markup("<p>%s</p>") % self.env._("Billed by run %(run)s.", run=self.name)
+        note = Markup("<p>%s</p>") % self.company_id._fee_get_lang_env()._(
+            "Billed by run %(run)s.", run=self.name
+        )
         invoices._message_log_batch(bodies=dict.fromkeys(invoices.ids, note))
         return invoices
 
@@ -557,7 +559,7 @@ class FeeBillingRunIssue(models.Model):
         issues.subscription_id.sudo().catch_up_confirmed = True
         issues.subscription_id._message_log_batch(
             {
-                issue.subscription_id.id: self.env._(
+                issue.subscription_id.id: issue.company_id._fee_get_lang_env()._(
                     "Catch-up billing confirmed: %(reason)s", reason=issue.reason
                 )
                 for issue in issues

@@ -52,7 +52,8 @@ class FeeCashSession(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     session_type = fields.Selection(
-        [("counter", "Counter"), ("field", "Field Round")],
+        [("counter", "Counter"), ("field", "Collector's Round")],
+        string="Type",
         required=True,
         default="counter",
         readonly=True,
@@ -156,16 +157,11 @@ class FeeCashSession(models.Model):
                 taken[key] = taken.get(key, 0.0) - amount
         return taken
 
-    @api.depends("line_ids.difference", "state")
+    @api.depends("line_ids.difference")
     def _compute_difference(self):
-        """The session's difference, once closed: while open, the cash is still being
-        counted (its lines show the difference as it is typed)."""
+        """The difference of the payment methods counted so far: what the lines show."""
         for session in self:
-            session.difference = (
-                sum(session.line_ids.mapped("difference"))
-                if session.state != "open"
-                else 0.0
-            )
+            session.difference = sum(session.line_ids.mapped("difference"))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -235,10 +231,15 @@ class FeeCashSession(models.Model):
         self._check_state("open")
         # Electronic payments are checked against the bank's statements: uncounted, they
         # are taken as expected. Cash is what the cashier counted.
-        for line in self.line_ids.filtered(
-            lambda line: line.journal_id.type != "cash" and not line.counted_amount
-        ):
-            line.sudo().counted_amount = line.expected_amount
+        for line in self.line_ids.filtered(lambda line: not line.is_counted):
+            line.sudo().write(
+                {
+                    "counted_amount": line.expected_amount
+                    if line.journal_id.type != "cash"
+                    else 0.0,
+                    "is_counted": True,
+                }
+            )
         self.sudo().write({"state": "closed", "closing_date": fields.Datetime.now()})
         return True
 
@@ -304,7 +305,7 @@ class FeeCashSession(models.Model):
                 "You took money in %(session)s: another person validates its handover.",
                 session=self.name,
             ),
-            self.env._(
+            self.company_id._fee_get_lang_env()._(
                 "Validated by %(user)s, who took money in it (one-person office).",
                 user=self.env.user.name,
             ),
@@ -318,6 +319,17 @@ class FeeCashSession(models.Model):
             session.session_type == "field" and session.user_id != user
             for session in self
         )
+
+    @api.model
+    def action_open_shift(self):
+        """The dialog that opens the user's shift, asking for the float (the cash in the
+        drawer), as the point of sale's opening control does: the session is made when
+        it is confirmed."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "fee_collection.fee_cash_session_action_open"
+        )
+        action["context"] = {"default_company_id": self.env.company.id}
+        return action
 
     def action_print_handover(self):
         return self.env.ref(
@@ -445,6 +457,14 @@ class FeeCashSessionLine(models.Model):
         help="The receipts taken in this method (and the opening cash, for cash).",
     )
     counted_amount = fields.Monetary(string="Counted")
+    is_counted = fields.Boolean(
+        compute="_compute_is_counted",
+        store=True,
+        readonly=False,
+        default=False,
+        help="An amount was typed in Counted (zero included): until then the method "
+        "shows no difference.",
+    )
     difference = fields.Monetary(compute="_compute_difference", store=True)
     difference_move_id = fields.Many2one(
         "account.move", string="Difference Entry", readonly=True
@@ -465,18 +485,25 @@ class FeeCashSessionLine(models.Model):
                 expected += line.session_id.opening_cash
             line.expected_amount = expected
 
+    @api.depends("counted_amount")
+    def _compute_is_counted(self):
+        # Lines are made uncounted (the default); typing an amount counts them.
+        self.is_counted = True
+
     def write(self, vals):
         check_protected_fields(
-            self, vals, dict.fromkeys(vals.keys() - {"counted_amount"})
+            self, vals, dict.fromkeys(vals.keys() - {"counted_amount", "is_counted"})
         )
         if not self.env.su:
             self.session_id._check_state("open")
         return super().write(vals)
 
-    @api.depends("expected_amount", "counted_amount")
+    @api.depends("expected_amount", "counted_amount", "is_counted")
     def _compute_difference(self):
         for line in self:
-            line.difference = line.counted_amount - line.expected_amount
+            line.difference = (
+                line.counted_amount - line.expected_amount if line.is_counted else 0.0
+            )
 
     def _post_difference(self):
         """The entry of this payment method's difference, against its journal's profit
@@ -500,7 +527,7 @@ class FeeCashSessionLine(models.Model):
                     session=session.name,
                 )
             )
-        label = self.env._(
+        label = session.company_id._fee_get_lang_env()._(
             "Cash difference of %(session)s (%(user)s)",
             session=session.name,
             user=session.user_id.name,

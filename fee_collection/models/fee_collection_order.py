@@ -122,6 +122,7 @@ class FeeCollectionOrder(models.Model):
             ("refused", "Refused"),
             ("unreachable", "Unreachable"),
             ("disputed", "Disputed"),
+            ("written_off", "Written Off"),
         ],
         tracking=True,
     )
@@ -566,8 +567,11 @@ class FeeCollectionOrder(models.Model):
         return issued, updated
 
     def _close_escalated(self):
-        body = self.env._("Escalated: the subscriber is now due for more than this.")
-        self._message_log_batch(dict.fromkeys(self.ids, body))
+        for company, orders in self.grouped("company_id").items():
+            body = company._fee_get_lang_env()._(
+                "Escalated: the subscriber is now due for more than this."
+            )
+            orders._message_log_batch(dict.fromkeys(orders.ids, body))
         self.write({"state": "cancel"})
 
     def _update_figures(self, updates):
@@ -627,23 +631,25 @@ class FeeCollectionOrder(models.Model):
                 order="id",
             )
         }
-        channels = dict(
-            self.env["fee.receipt"]._fields["channel"]._description_selection(self.env)
-        )
         bodies = {}
-        for order in orders:
-            receipt = receipts.get(order.partner_id)
-            bodies[order.id] = (
-                self.env._(
-                    "Closed: nothing is overdue any more (receipt %(receipt)s, "
-                    "%(channel)s, %(user)s).",
-                    receipt=receipt.name,
-                    channel=channels[receipt.channel],
-                    user=receipt.user_id.name,
-                )
-                if receipt
-                else self.env._("Closed: nothing is overdue any more.")
+        for company, company_orders in orders.grouped("company_id").items():
+            env = company._fee_get_lang_env()
+            channels = dict(
+                self.env["fee.receipt"]._fields["channel"]._description_selection(env)
             )
+            for order in company_orders:
+                receipt = receipts.get(order.partner_id)
+                bodies[order.id] = (
+                    env._(
+                        "Closed: nothing is overdue any more (receipt %(receipt)s, "
+                        "%(channel)s, %(user)s).",
+                        receipt=receipt.name,
+                        channel=channels[receipt.channel],
+                        user=receipt.user_id.name,
+                    )
+                    if receipt
+                    else env._("Closed: nothing is overdue any more.")
+                )
         orders._message_log_batch(bodies)
         orders.filtered(lambda order: order.promise_state == "pending").write(
             {"promise_state": "kept"}
@@ -654,8 +660,11 @@ class FeeCollectionOrder(models.Model):
         orders = self.sudo().search(
             [("partner_id", "in", partners.ids), ("state", "=", "open")]
         )
-        body = self.env._("Cancelled: the subscriber is exempt from dunning.")
-        orders._message_log_batch(dict.fromkeys(orders.ids, body))
+        for company, company_orders in orders.grouped("company_id").items():
+            body = company._fee_get_lang_env()._(
+                "Cancelled: the subscriber is exempt from dunning."
+            )
+            company_orders._message_log_batch(dict.fromkeys(company_orders.ids, body))
         orders.write({"state": "cancel"})
 
     # ------------------------------------------------------------------
@@ -781,12 +790,13 @@ class FeeCollectionOrder(models.Model):
         )
         invoices.promise_date = False
         for order in self:
+            env = order.company_id._fee_get_lang_env()
             order.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._(
+                summary=env._(
                     "Promise broken: %(partner)s did not pay by %(date)s",
                     partner=order.partner_id.display_name,
-                    date=format_date(self.env, order.promise_date),
+                    date=format_date(env, order.promise_date),
                 ),
                 user_id=(order.collector_id or self.env.user).id,
             )
@@ -811,7 +821,7 @@ class FeeCollectionOrder(models.Model):
         for accountant in accountants or users:
             self.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._(
+                summary=self.company_id._fee_get_lang_env()._(
                     "Investigate the dispute of %(partner)s",
                     partner=self.partner_id.name,
                 ),

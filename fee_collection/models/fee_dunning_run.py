@@ -85,7 +85,9 @@ class FeeDunningRun(models.Model):
             run.line_ids.filtered(
                 lambda line: line.state in ("draft", "skipped")
             ).sudo().unlink()
-            self.env["fee.dunning.line"].create(run._prepare_line_vals_list())
+            # Skip reasons, as the run's other notes, in the company's language.
+            company_run = run.with_env(run.company_id._fee_get_lang_env())
+            self.env["fee.dunning.line"].create(company_run._prepare_line_vals_list())
             run.state = "computed"
         return True
 
@@ -356,7 +358,10 @@ class FeeDunningRun(models.Model):
         if not lines:
             self.state = "done"
             return 0
-        lines._execute()
+        # In the company's language, whoever runs it (a user, the scheduler): the
+        # reasons, notes and orders a run writes are read by everyone. What subscribers
+        # receive is in their own language (the templates', the charges' own rule).
+        lines.with_env(self.company_id._fee_get_lang_env())._execute()
         left = self.env["fee.dunning.line"].search_count(
             [("run_id", "=", self.id), ("state", "=", "draft")], limit=1
         )
@@ -712,14 +717,17 @@ class FeeDunningLine(models.Model):
         date = self.run_id.date
         actions, invoice_vals, charged_lines = [], [], self.browse()
         for line in self:
+            # The invoice goes to the subscriber: its lines in the subscriber's language.
+            partner_env = self.with_context(lang=line.partner_id.lang).env
             line_commands = []
             if level.fee_amount and company.dunning_fee_product_id:
                 line_commands.append(
                     Command.create(
                         {
                             "product_id": company.dunning_fee_product_id.id,
-                            "name": self.env._(
-                                "Dunning fee (%(level)s)", level=level.name
+                            "name": partner_env._(
+                                "Dunning fee (%(level)s)",
+                                level=level.with_env(partner_env).name,
                             ),
                             "price_unit": level.fee_amount,
                         }
@@ -735,11 +743,11 @@ class FeeDunningLine(models.Model):
                             Command.create(
                                 {
                                     "product_id": company.late_fee_product_id.id,
-                                    "name": self.env._(
+                                    "name": partner_env._(
                                         "Late fee on %(invoice)s, due %(due)s",
                                         invoice=invoice.name,
                                         due=format_date(
-                                            self.env, invoice.invoice_date_due
+                                            partner_env, invoice.invoice_date_due
                                         ),
                                     ),
                                     "price_unit": increase,

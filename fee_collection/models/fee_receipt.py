@@ -15,6 +15,11 @@ CHANNELS = [
     ("bank", "Bank"),
 ]
 MANAGER = "fee_collection.group_fee_manager"
+# The receipt's layouts, by the ``fee_receipt_layout`` of the context (Print A5).
+RECEIPT_REPORTS = {
+    "roll": "fee_collection.action_report_fee_receipt",
+    "a5": "fee_collection.action_report_fee_receipt_a5",
+}
 # Payments of posted receipts that their receipt's own workflow is changing (a void): kept
 # on the transaction, where no RPC client can put anything, unlike the context.
 UNSEALED_KEY = "fee_collection.unsealed_payment_ids"
@@ -153,7 +158,9 @@ class FeeReceipt(models.Model):
         )
         return sequence or Sequence.create(
             {
-                "name": self.env._("Receipts of %(company)s", company=company.name),
+                "name": company._fee_get_lang_env()._(
+                    "Receipts of %(company)s", company=company.name
+                ),
                 "code": "fee.receipt",
                 "company_id": company.id,
                 "implementation": "no_gap",
@@ -174,38 +181,42 @@ class FeeReceipt(models.Model):
     @api.model
     def _prepare_line_vals_list(self, payment_lines):
         """What the payment paid, invoice by invoice, with the services and periods each
-        invoice billed (and its late fees): the receipt keeps it as printed."""
+        invoice billed (and its late fees): the receipt keeps it as printed, in the
+        subscriber's language (the invoices' lines are written in it)."""
         vals_list = []
         for partial in payment_lines.matched_debit_ids:
             invoice = partial.debit_move_id.move_id
+            if invoice.fee_recovered_write_off_id:
+                partner_env = self.with_context(lang=invoice.partner_id.lang).env
+                description = partner_env._(
+                    "Bad debt recovered (%(name)s)",
+                    name=invoice.fee_recovered_write_off_id.name,
+                )
+            else:
+                description = "\n".join(
+                    invoice.invoice_line_ids.filtered("name").mapped("name")
+                )
             vals_list.append(
                 {
                     "move_id": invoice.id,
                     "amount": partial.amount,
-                    "description": (
-                        invoice.ref
-                        if invoice.fee_recovered_write_off_id
-                        else "\n".join(
-                            invoice.invoice_line_ids.filtered("name").mapped("name")
-                        )
-                    )
-                    or invoice.name,
+                    "description": description or invoice.name,
                 }
             )
         return vals_list
 
     def _log_on_invoices(self):
-        """One note on each invoice a receipt paid, all in one insert."""
-        bodies = {
-            line.move_id.id: Markup("<p>%s</p>")
-            % self.env._(
+        """One note on each invoice a receipt paid, in the company's language, all in
+        one insert."""
+        bodies = {}
+        for line in self.line_ids:
+            env = line.receipt_id.company_id._fee_get_lang_env()
+            bodies[line.move_id.id] = Markup("<p>%s</p>") % env._(
                 "%(amount)s paid by receipt %(receipt)s (%(user)s).",
-                amount=format_amount(self.env, line.amount, line.currency_id),
+                amount=format_amount(env, line.amount, line.currency_id),
                 receipt=line.receipt_id.name,
                 user=line.receipt_id.user_id.name,
             )
-            for line in self.line_ids
-        }
         if bodies:
             self.env["account.move"].sudo().browse(bodies)._message_log_batch(
                 bodies=bodies
@@ -216,14 +227,13 @@ class FeeReceipt(models.Model):
     # ------------------------------------------------------------------
 
     def action_print(self):
-        """The receipt as first printed; later prints are reprints, logged with a reason."""
+        """The receipt as first printed, on the 80 mm roll or an A5 page; later prints
+        are reprints, logged with a reason."""
         self.ensure_one()
         if self.print_count:
             return self.action_open_reprint()
         self.sudo().print_count = 1
-        return self.env.ref("fee_collection.action_report_fee_receipt").report_action(
-            self
-        )
+        return self._get_report_action()
 
     def action_open_reprint(self):
         self.ensure_one()
@@ -233,7 +243,10 @@ class FeeReceipt(models.Model):
             "res_model": "fee.receipt.reprint",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_receipt_id": self.id},
+            "context": {
+                "default_receipt_id": self.id,
+                "fee_receipt_layout": self.env.context.get("fee_receipt_layout"),
+            },
         }
 
     def action_open_void(self):
@@ -372,16 +385,12 @@ class FeeReceipt(models.Model):
             "fee_recovered_write_off_id"
         )
         receivable_lines.remove_move_reconcile()
-        recoveries._fee_cancel_recoveries(
-            self.env._("Void of receipt %(receipt)s", receipt=self.name)
+        label = self.company_id._fee_get_lang_env()._(
+            "Void of receipt %(receipt)s", receipt=self.name
         )
+        recoveries._fee_cancel_recoveries(label)
         reversal = move._reverse_moves(
-            [
-                {
-                    "date": fields.Date.context_today(self),
-                    "ref": self.env._("Void of receipt %(receipt)s", receipt=self.name),
-                }
-            ],
+            [{"date": fields.Date.context_today(self), "ref": label}],
             cancel=True,
         )
         return reversal
@@ -390,9 +399,11 @@ class FeeReceipt(models.Model):
     # Helpers
     # ------------------------------------------------------------------
 
-    def _amount_text(self):
-        self.ensure_one()
-        return format_amount(self.env, self.amount, self.currency_id)
+    def _get_report_action(self):
+        layout = self.env.context.get("fee_receipt_layout")
+        return self.env.ref(
+            RECEIPT_REPORTS.get(layout, RECEIPT_REPORTS["roll"])
+        ).report_action(self)
 
     @api.model
     def _get_open_receivable_lines(self, partner, company, invoices=None):
@@ -502,13 +513,11 @@ class FeeReceiptReprint(models.Model):
         bodies = {}
         for receipt, receipt_reprints in reprints.grouped("receipt_id").items():
             receipt.sudo().print_count += len(receipt_reprints)
-            bodies[receipt.id] = self.env._(
+            bodies[receipt.id] = receipt.company_id._fee_get_lang_env()._(
                 "Reprinted: %(reason)s", reason=receipt_reprints[0].reason
             )
         reprints.receipt_id._message_log_batch(bodies)
         return reprints
 
     def action_print(self):
-        return self.env.ref("fee_collection.action_report_fee_receipt").report_action(
-            self.receipt_id
-        )
+        return self.receipt_id._get_report_action()

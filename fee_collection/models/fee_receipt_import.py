@@ -96,7 +96,13 @@ class FeeReceiptImport(models.Model):
     error_count = fields.Integer(compute="_compute_counts", string="Errors")
     known_count = fields.Integer(compute="_compute_counts", string="Already Entered")
     posted_count = fields.Integer(compute="_compute_counts", string="Posted")
-    amount_total = fields.Monetary(compute="_compute_counts", string="To Post")
+    to_post_count = fields.Integer(
+        compute="_compute_counts",
+        string="Rows to Post",
+        help="Valid rows not entered yet: neither the rows in error nor those already "
+        "entered.",
+    )
+    amount_total = fields.Monetary(compute="_compute_counts", string="Amount to Post")
     post_progress = fields.Float(
         compute="_compute_counts",
         string="Progress",
@@ -122,6 +128,7 @@ class FeeReceiptImport(models.Model):
             import_.error_count = counts["error"][0]
             import_.known_count = counts["known"][0]
             import_.posted_count = counts["posted"][0]
+            import_.to_post_count = counts["ok"][0]
             import_.amount_total = counts["ok"][1]
             to_post = counts["ok"][0] + counts["posted"][0]
             import_.post_progress = (
@@ -251,7 +258,7 @@ class FeeReceiptImport(models.Model):
             line.sudo().write({"status": "posted", "receipt_id": receipt.id})
 
     def _get_done_message(self):
-        return self.env._(
+        return self.company_id._fee_get_lang_env()._(
             "%(count)s paper receipts posted.",
             count=self.env["fee.receipt.import.line"].search_count(
                 [("import_id", "=", self.id), ("status", "=", "posted")]
@@ -312,7 +319,7 @@ class FeeReceiptImport(models.Model):
         line.sudo().write({"status": "error", "message": str(error)})
         self.sudo().state = "error"
         self._notify_post_user(
-            self.env._(
+            self.company_id._fee_get_lang_env()._(
                 "Posting stopped at row %(row)s (paper receipt %(number)s): %(error)s "
                 "The %(count)s receipts posted before it stay posted: correct the cause, "
                 "then check and post the file again to post the other rows.",

@@ -83,11 +83,21 @@ class FeeRefundRequest(models.Model):
         help="Paid back to the subscriber (pay back credit), or credited on the invoice "
         "(a charge): never more is paid back than this.",
     )
+    credit_available = fields.Monetary(
+        string="Available Credit",
+        compute="_compute_credit_available",
+        help="What the subscriber paid (or was credited) and is not applied to a bill: "
+        "at most this is paid back.",
+    )
     reason = fields.Text(required=True)
     journal_id = fields.Many2one(
         "account.journal",
         string="Paid Back By",
         domain="[('type', 'in', ('cash', 'bank')), ('company_id', '=', company_id)]",
+    )
+    pays_back = fields.Boolean(
+        compute="_compute_pays_back",
+        help="Money may be paid back to the subscriber: how is asked before submitting.",
     )
     state = fields.Selection(
         [
@@ -114,6 +124,45 @@ class FeeRefundRequest(models.Model):
     def _compute_amount(self):
         for request in self.filtered(lambda request: request.refund_type == "invoice"):
             request.amount = request.invoice_id.amount_total
+
+    @api.depends("partner_id", "company_id")
+    def _compute_credit_available(self):
+        # Read as a system step: cashiers take refund requests but read no journal items.
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                self._get_credit_domain(),
+                ["partner_id", "company_id"],
+                ["amount_residual:sum"],
+            )
+        )
+        credits = {}
+        for partner, company, residual in groups:
+            key = (partner.commercial_partner_id, company)
+            credits[key] = credits.get(key, 0.0) - residual
+        for request in self:
+            request.credit_available = credits.get(
+                (request.partner_id.commercial_partner_id, request.company_id), 0.0
+            )
+
+    @api.depends(
+        "refund_type",
+        "amount",
+        "invoice_id.amount_total",
+        "invoice_id.amount_residual",
+    )
+    def _compute_pays_back(self):
+        """Credit is paid back; a charge's credit only as far as the invoice was paid
+        (the rest settles what it still owes)."""
+        for request in self:
+            invoice = request.invoice_id.sudo()
+            paid = (
+                invoice.amount_total - invoice.amount_residual
+                if request.refund_type == "invoice"
+                else request.amount
+            )
+            request.pays_back = not request.currency_id.is_zero(paid)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -149,7 +198,9 @@ class FeeRefundRequest(models.Model):
             ):
                 request.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=self.env._("Approve refund %(name)s", name=request.name),
+                    summary=request.company_id._fee_get_lang_env()._(
+                        "Approve refund %(name)s", name=request.name
+                    ),
                     user_id=manager.id,
                 )
         return True
@@ -165,7 +216,7 @@ class FeeRefundRequest(models.Model):
                     "You asked for refund %(name)s: another manager approves it.",
                     name=request.name,
                 ),
-                self.env._(
+                request.company_id._fee_get_lang_env()._(
                     "Approved by %(user)s, who asked for it (one-person office).",
                     user=self.env.user.name,
                 ),
@@ -260,11 +311,12 @@ class FeeRefundRequest(models.Model):
 
     def _credit_invoice(self):
         """The posted credit note of the approved amount: the invoice reversed whole,
-        or one line of the amount on its first line's income account."""
+        or one line of the amount on its first line's income account. It goes to the
+        subscriber: in the subscriber's language."""
         self.ensure_one()
         invoice = self.invoice_id
         today = fields.Date.context_today(self)
-        ref = self.env._(
+        ref = self.with_context(lang=invoice.partner_id.lang).env._(
             "Refund %(name)s: %(reason)s", name=self.name, reason=self.reason
         )
         if not self.currency_id.compare_amounts(self.amount, invoice.amount_total):
@@ -304,17 +356,22 @@ class FeeRefundRequest(models.Model):
 
     def _get_credit_lines(self):
         """The subscriber's unapplied credit: receivable credit items not reconciled."""
+        self.ensure_one()
         return self.env["account.move.line"].search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("partner_id", "child_of", self.partner_id.commercial_partner_id.id),
-                ("account_type", "=", "asset_receivable"),
-                ("parent_state", "=", "posted"),
-                ("reconciled", "=", False),
-                ("amount_residual", "<", 0),
-            ],
-            order="date, id",
+            self._get_credit_domain(), order="date, id"
         )
+
+    def _get_credit_domain(self):
+        """The receivable credit items not reconciled of the requests' subscribers, in
+        the requests' companies."""
+        return [
+            ("company_id", "in", self.company_id.ids),
+            ("partner_id", "child_of", self.partner_id.commercial_partner_id.ids),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual", "<", 0),
+        ]
 
     def _check_amount(self):
         self.ensure_one()
@@ -342,7 +399,7 @@ class FeeRefundRequest(models.Model):
                 )
             self._check_charge_amount()
             return
-        available = -sum(self.sudo()._get_credit_lines().mapped("amount_residual"))
+        available = self.credit_available
         if self.currency_id.compare_amounts(self.amount, 0.0) <= 0:
             raise UserError(self.env._("The amount to pay back must be positive."))
         if self.currency_id.compare_amounts(self.amount, available) > 0:
@@ -413,12 +470,7 @@ class FeeRefundRequest(models.Model):
                     company=self.company_id.name,
                 )
             )
-        paid = (
-            self.invoice_id.amount_total - self.invoice_id.amount_residual
-            if self.refund_type == "invoice"
-            else self.amount
-        )
-        if not journal and not self.currency_id.is_zero(paid):
+        if not journal and self.pays_back:
             raise UserError(
                 self.env._(
                     "Choose how the money is paid back to %(partner)s before "

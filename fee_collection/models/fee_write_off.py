@@ -36,8 +36,8 @@ class FeeWriteOff(models.Model):
     """A bad-debt write-off (坏账核销): an accountant asks for a subscriber's open invoices
     to be written off, a manager approves it. The approval books one entry, the bad-debt
     expense against the invoices' receivables, reconciled with them, and closes the
-    subscriber's services. Money the subscriber pays later is booked as a recovery
-    (坏账收回), up to what was written off."""
+    subscriber's services and open collection order. Money the subscriber pays later is
+    booked as a recovery (坏账收回), up to what was written off."""
 
     _name = "fee.write.off"
     _description = "Bad Debt Write-off"
@@ -233,7 +233,7 @@ class FeeWriteOff(models.Model):
             ):
                 write_off.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=self.env._(
+                    summary=write_off.company_id._fee_get_lang_env()._(
                         "Approve write-off %(name)s", name=write_off.name
                     ),
                     user_id=manager.id,
@@ -241,8 +241,8 @@ class FeeWriteOff(models.Model):
         return True
 
     def action_approve(self):
-        """Book the write-off and close the subscriber's services: a manager's decision,
-        carried out as a system step after its checks."""
+        """Book the write-off and close the subscriber's services and open collection
+        order: a manager's decision, carried out as a system step after its checks."""
         self._check_manager()
         self._lock()
         self._check_state("submitted")
@@ -254,7 +254,7 @@ class FeeWriteOff(models.Model):
                     "You asked for write-off %(name)s: another manager approves it.",
                     name=write_off.name,
                 ),
-                self.env._(
+                write_off.company_id._fee_get_lang_env()._(
                     "Approved by %(user)s, who asked for it (one-person office).",
                     user=self.env.user.name,
                 ),
@@ -352,6 +352,7 @@ class FeeWriteOff(models.Model):
             }
         )
         services = self._close_services()
+        self._close_orders()
         self._log_on_partner(services)
 
     def _prepare_move_vals(self):
@@ -360,6 +361,7 @@ class FeeWriteOff(models.Model):
         their order, the invoice's open items it settles."""
         self.ensure_one()
         company = self.company_id
+        env = company._fee_get_lang_env()
         partner = self.partner_id.commercial_partner_id
         expense_account, _recovery_account = company._fee_get_write_off_accounts()
         credit_lines = []
@@ -380,7 +382,7 @@ class FeeWriteOff(models.Model):
                         {
                             "account_id": account.id,
                             "partner_id": partner.id,
-                            "name": self.env._(
+                            "name": env._(
                                 "Bad debt written off: %(invoice)s",
                                 invoice=invoice.name,
                             ),
@@ -392,7 +394,7 @@ class FeeWriteOff(models.Model):
             "move_type": "entry",
             "journal_id": company._fee_get_misc_journal().id,
             "date": fields.Date.context_today(self),
-            "ref": self.env._(
+            "ref": env._(
                 "Write-off %(name)s: %(reason)s", name=self.name, reason=self.reason
             ),
             "company_id": company.id,
@@ -401,7 +403,7 @@ class FeeWriteOff(models.Model):
                     {
                         "account_id": expense_account.id,
                         "partner_id": partner.id,
-                        "name": self.env._(
+                        "name": env._(
                             "Bad debt of %(partner)s (%(name)s)",
                             partner=partner.name,
                             name=self.name,
@@ -430,17 +432,38 @@ class FeeWriteOff(models.Model):
         services.action_close()
         return services
 
+    def _close_orders(self):
+        """Close the subscriber's open collection order as written off: nothing is left
+        to collect, and nothing was paid (the payments' closing would say paid). A
+        promise still pending was not kept."""
+        orders = self.env["fee.collection.order"].search(
+            [
+                ("partner_id", "=", self.partner_id.commercial_partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "open"),
+            ]
+        )
+        body = self.company_id._fee_get_lang_env()._(
+            "Closed: the debt was written off (%(name)s).", name=self.name
+        )
+        orders._message_log_batch(dict.fromkeys(orders.ids, body))
+        orders.filtered(lambda order: order.promise_state == "pending").write(
+            {"promise_state": "broken"}
+        )
+        orders.write({"state": "done", "outcome": "written_off", "amount_due": 0.0})
+
     def _log_on_partner(self, services):
         self.ensure_one()
-        body = self.env._(
+        env = self.company_id._fee_get_lang_env()
+        body = env._(
             "Bad debt of %(amount)s written off by %(name)s (%(invoices)s): %(reason)s",
-            amount=format_amount(self.env, self.amount, self.currency_id),
+            amount=format_amount(env, self.amount, self.currency_id),
             name=self.name,
             invoices=", ".join(self.invoice_ids.mapped("name")),
             reason=self.reason,
         )
         if services:
-            body += " " + self.env._(
+            body += " " + env._(
                 "Services closed: %(services)s",
                 services=", ".join(services.mapped("display_name")),
             )
@@ -493,6 +516,7 @@ class FeeWriteOff(models.Model):
         if not write_offs:
             return moves
         _expense_account, recovery_account = company._fee_get_write_off_accounts()
+        env = company._fee_get_lang_env()
         for account, lines in credit_lines.grouped("account_id").items():
             available = -sum(lines.mapped("amount_residual"))
             for write_off in write_offs:
@@ -517,9 +541,9 @@ class FeeWriteOff(models.Model):
                 available -= amount
                 write_off.amount_recovered += amount
                 write_off.message_post(
-                    body=self.env._(
+                    body=env._(
                         "%(amount)s recovered (%(move)s).",
-                        amount=format_amount(self.env, amount, company.currency_id),
+                        amount=format_amount(env, amount, company.currency_id),
                         move=move.name,
                     ),
                 )
@@ -528,7 +552,9 @@ class FeeWriteOff(models.Model):
     def _prepare_recovery_move_vals(self, receivable_account, recovery_account, amount):
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
-        label = self.env._("Bad debt recovered (%(name)s)", name=self.name)
+        label = self.company_id._fee_get_lang_env()._(
+            "Bad debt recovered (%(name)s)", name=self.name
+        )
         return {
             "move_type": "entry",
             "journal_id": self.company_id._fee_get_misc_journal().id,
@@ -588,7 +614,9 @@ class FeeWriteOff(models.Model):
         )
         return sequence or Sequence.create(
             {
-                "name": self.env._("Write-offs of %(company)s", company=company.name),
+                "name": company._fee_get_lang_env()._(
+                    "Write-offs of %(company)s", company=company.name
+                ),
                 "code": "fee.write.off",
                 "company_id": company.id,
                 "prefix": "WO/%(year)s/",

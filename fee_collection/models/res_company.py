@@ -108,6 +108,14 @@ class ResCompany(models.Model):
         help="Credited by what subscribers pay on written-off debts (坏账收回).",
     )
 
+    def _fee_get_lang_env(self):
+        """The environment in the company's language. What is stored for everyone to
+        read (chatter notes, activities, anomalies, journal names and entry labels) is
+        written in it, whoever made it: not in the language of the user, or of the
+        scheduler, that happened to."""
+        self.ensure_one()
+        return self.with_context(lang=self.sudo().partner_id.lang or self.env.lang).env
+
     def _fee_get_payment_journals(self):
         """The company's payment methods at the counter: its first cash and bank journals
         and, made on first use, a bank card journal and WeChat Pay and Alipay e-wallet
@@ -133,9 +141,10 @@ class ResCompany(models.Model):
             limit=1,
         )
         if not cash and self.chart_template:
-            cash = Journal.create(
+            env = self._fee_get_lang_env()
+            cash = Journal.with_context(lang=env.lang).create(
                 {
-                    "name": self.env._("Cash of %(user)s", user=user.name),
+                    "name": env._("Cash of %(user)s", user=user.name),
                     "code": self._fee_get_collector_journal_code(),
                     "type": "cash",
                     "fee_payment_method": "cash",
@@ -218,7 +227,8 @@ class ResCompany(models.Model):
                     "sequence": sequence,
                 }
             )
-        Journal.create(
+        env = self._fee_get_lang_env()
+        Journal.with_context(lang=env.lang).create(
             [
                 {
                     "name": name,
@@ -229,9 +239,9 @@ class ResCompany(models.Model):
                     "company_id": self.id,
                 }
                 for sequence, name, code, method in (
-                    (3, self.env._("Bank Card"), "CARD", "card"),
-                    (4, self.env._("WeChat Pay"), "WXPAY", "ewallet"),
-                    (5, self.env._("Alipay"), "ALIPY", "ewallet"),
+                    (3, env._("Bank Card"), "CARD", "card"),
+                    (4, env._("WeChat Pay"), "WXPAY", "ewallet"),
+                    (5, env._("Alipay"), "ALIPY", "ewallet"),
                 )
                 if not Journal.search_count(
                     [*Journal._check_company_domain(self), ("code", "=", code)]

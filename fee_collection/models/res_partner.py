@@ -1111,6 +1111,36 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _fee_is_chinese_address(self):
+        """Whether the address is written the Chinese way (that of the partner's country,
+        or of its company's when it has none)."""
+        self.ensure_one()
+        country = self.country_id or self.company_id.country_id
+        return country.code == "CN"
+
+    def _fee_postal_address(self):
+        """The address on one line, as letters print it. A Chinese one runs from the
+        largest place to the smallest without spaces (江苏省扬州市文昌西路18号), its
+        country named only when abroad; other ones from the street up, separated by
+        commas."""
+        self.ensure_one()
+        if not self._fee_is_chinese_address():
+            return ", ".join(
+                part for part in (self.street, self.street2, self.city) if part
+            )
+        home = self.company_id.country_id or self.env.company.country_id
+        return "".join(
+            part
+            for part in (
+                self.country_id.name if self.country_id != home else "",
+                self.state_id.name,
+                self.city,
+                self.street,
+                self.street2,
+            )
+            if part
+        )
+
     def _fee_get_open_invoices(self):
         """The subscribers' open posted customer invoices, oldest due first (with the
         rights of this recordset's environment)."""
@@ -1126,7 +1156,8 @@ class ResPartner(models.Model):
 
     def action_fee_register_payment(self):
         """Odoo's payment wizard on the subscriber's open invoices, as one payment, for
-        an accountant recording a transfer from the subscriber's file."""
+        an accountant recording a transfer from the subscriber's file: in the company's
+        bank transfer method, rather than Odoo's first journal (the cash)."""
         self.ensure_one()
         invoices = self._fee_get_open_invoices()
         if not invoices:
@@ -1135,6 +1166,13 @@ class ResPartner(models.Model):
             )
         action = invoices.action_register_payment()
         action["context"] = dict(action["context"], default_group_payment=True)
+        transfer = (
+            invoices.company_id[:1]
+            ._fee_get_payment_journals()
+            .filtered(lambda journal: journal.fee_payment_method == "transfer")[:1]
+        )
+        if transfer:
+            action["context"]["default_journal_id"] = transfer.id
         return action
 
     def action_fee_take_payment(self):

@@ -5,4 +5,5 @@ from . import (
     fee_cash_reconciliation_report,
     fee_collector_leaderboard,
     fee_dunning_report,
+    fee_receipt_report,
 )

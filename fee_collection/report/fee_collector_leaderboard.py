@@ -4,14 +4,16 @@ from odoo.tools import SQL
 
 class FeeCollectorLeaderboard(models.Model):
     """The weekly leaderboard (每周上榜): per collector and week, what they collected (of
-    it, electronically), the orders they closed and the promises kept and broken."""
+    it, electronically), the orders they closed and the promises kept and broken, and
+    their rank in the week by what they collected (a collector, who reads only their own
+    figures, still learns where they stand)."""
 
     _name = "fee.collector.leaderboard"
     _description = "Collectors' Leaderboard"
     _auto = False
     _order = "week desc, amount_collected desc"
 
-    week = fields.Date(readonly=True)
+    week = fields.Date(readonly=True, help="The Monday the week starts on.")
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     collector_id = fields.Many2one("res.users", readonly=True)
@@ -21,6 +23,11 @@ class FeeCollectorLeaderboard(models.Model):
     orders_done = fields.Integer(readonly=True)
     promises_kept = fields.Integer(readonly=True)
     promises_broken = fields.Integer(readonly=True)
+    rank = fields.Integer(
+        readonly=True,
+        aggregator="min",
+        help="Place in the week's leaderboard of the company, by amount collected.",
+    )
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -35,7 +42,10 @@ class FeeCollectorLeaderboard(models.Model):
                        SUM(collected - electronic) AS amount_cash,
                        SUM(done) AS orders_done,
                        SUM(kept) AS promises_kept,
-                       SUM(broken) AS promises_broken
+                       SUM(broken) AS promises_broken,
+                       RANK() OVER (
+                           PARTITION BY week, company_id ORDER BY SUM(collected) DESC
+                       ) AS rank
                   FROM (
                     SELECT DATE_TRUNC('week', receipt.date)::date AS week,
                            receipt.company_id, receipt.user_id AS collector_id,

@@ -18,8 +18,9 @@ RECEIPT_REPORT = "fee_collection.report_fee_receipt"
 @tagged("post_install", "-at_install")
 class TestCashierTour(PhoneTourMixin, FeeCollectionCommon, HttpCase):
     """A cashier's shift in the browser, at a desk and on a phone: open the session at the
-    counter, find the subscriber by service number, take cash with change, print the
-    receipt, close the shift with the counted cash (static/tests/tours/fee_cashier_tour.js).
+    counter, find the subscriber among namesakes, take cash with change, print the
+    receipt, go on to a fresh counter, close the shift with the counted cash
+    (static/tests/tours/fee_cashier_tour.js).
     """
 
     @classmethod
@@ -35,6 +36,16 @@ class TestCashierTour(PhoneTourMixin, FeeCollectionCommon, HttpCase):
             number="TV-8001",
             date_start=today - relativedelta(months=2),
         )
+        cls.namesakes = cls.env["res.partner"]
+        for sequence, number, street in (
+            ("802", "TV-8002", "8 Gutian Road"),
+            ("803", "TV-8003", "12 Hualin Road"),
+        ):
+            namesake = cls._create_subscriber(
+                "Chen Jing", sequence=sequence, street=street
+            )
+            cls._create_subscription(partner=namesake, number=number)
+            cls.namesakes |= namesake
 
     def setUp(self):
         super().setUp()
@@ -104,6 +115,13 @@ class TestCashierTour(PhoneTourMixin, FeeCollectionCommon, HttpCase):
             ],
         )
         self.assertEqual(receipt.line_ids.move_id, self.invoices)
+        self.assertEqual(
+            self.env["fee.receipt"].search(
+                [("partner_id", "in", (self.tour_subscriber | self.namesakes).ids)]
+            ),
+            receipt,
+            "the namesakes paid nothing, nor did the subscriber a second time",
+        )
         self.assertEqual(set(self.invoices.mapped("payment_state")), {"paid"})
         self.assertEqual(
             rendered,
@@ -118,8 +136,9 @@ class TestCashierTour(PhoneTourMixin, FeeCollectionCommon, HttpCase):
         )
         self.assertTrue(session.closing_date)
         cash_line = session.line_ids.filtered(lambda line: line.journal_id == self.cash)
+        self.assertEqual(session.opening_cash, 50.0, "the float typed on opening")
         self.assertRecordValues(
-            cash_line, [{"expected_amount": 75.0, "counted_amount": 75.0}]
+            cash_line, [{"expected_amount": 125.0, "counted_amount": 125.0}]
         )
 
     def test_cashier_tour_desktop(self):

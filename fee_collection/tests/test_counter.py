@@ -1,8 +1,14 @@
-from freezegun import freeze_time
+import io
 
-from odoo import fields
+from freezegun import freeze_time
+from lxml import etree
+
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
+from odoo.tools import config
+from odoo.tools.pdf import PdfFileReader
+from odoo.tools.safe_eval import safe_eval
 
 from .common import FeeCollectionCommon
 
@@ -186,7 +192,14 @@ class TestCounter(FeeCollectionCommon):
         self.assertFalse(counter.session_id)
         counter.search_text = "TV-0001"
         wizard = counter.save()
-        wizard.action_open_session()
+        action = wizard.action_open_session()
+        Form(
+            self.env[action["res_model"]]
+            .with_user(self.user_cashier)
+            .with_context(**action["context"]),
+            view=action["views"][0][0],
+        ).save()
+        wizard.invalidate_recordset(["session_id"])
         self.assertEqual(wizard.session_id.user_id, self.user_cashier)
         with self.assertRaisesRegex(UserError, "already has an open session"):
             self.env["fee.cash.session"].with_user(self.user_cashier).create({})
@@ -218,6 +231,139 @@ class TestCounter(FeeCollectionCommon):
             ["SK/2024/000001", "SK/2024/000002", "SK/2024/000003"],
         )
 
+    def test_a_counter_pays_once_then_the_next_subscriber_gets_a_fresh_one(self):
+        invoice = self._invoice(amount=198.0, date="2024-01-01")
+        counter = self._counter()
+        counter.search_text = "TV-0001"
+        wizard = counter.save()
+        action = wizard.action_pay()
+        receipt = self.env["fee.receipt"].browse(action["res_id"])
+        self.assertEqual((action["res_model"], receipt.amount), ("fee.receipt", 198.0))
+        self.assertEqual(wizard.receipt_id, receipt)
+        self.assertEqual(invoice.payment_state, "paid")
+        # Back on the paid counter, with 198.00 still typed in: a second click is refused.
+        wizard.amount = 198.0
+        with self.assertRaisesRegex(UserError, "already took receipt SK/2024/000001"):
+            wizard.action_pay()
+        with self.assertRaisesRegex(UserError, "already took receipt"):
+            wizard.action_pay_deposit()
+        with self.assertRaises(AccessError):
+            wizard.receipt_id = False
+        self.assertEqual(self.env["fee.receipt"].search([]), receipt)
+        # The next subscriber's counter (from the receipt or the paid counter) is new.
+        next_action = self.env.ref("fee_collection.fee_counter_payment_action_next")
+        self.assertEqual(
+            (next_action.res_model, next_action.target), (wizard._name, "main")
+        )
+        receipt_arch = etree.fromstring(
+            self.env["fee.receipt"]
+            .with_user(self.user_cashier)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertTrue(
+            receipt_arch.xpath(f"//header/button[@name='{next_action.id}']"),
+            "the receipt offers the next subscriber's counter",
+        )
+        fresh = self._counter()
+        self.assertFalse(fresh.partner_id or fresh.amount or fresh.receipt_id)
+
+    def test_money_from_a_subscriber_owing_nothing_is_a_confirmed_deposit(self):
+        counter = self._counter()
+        counter.search_text = "TV-0001"
+        self.assertTrue(counter.nothing_due)
+        self.assertEqual(counter.amount, 0.0)
+        counter.amount = 198.0
+        wizard = counter.save()
+        with self.assertRaisesRegex(UserError, "Zhang Wei owes nothing: confirm"):
+            wizard.action_pay()
+        self.assertFalse(self.env["fee.receipt"].search([]))
+        receipt = self.env["fee.receipt"].browse(wizard.action_pay_deposit()["res_id"])
+        self.assertEqual((receipt.amount, receipt.amount_credit), (198.0, 198.0))
+        self.assertTrue(wizard.deposit_confirmed)
+        # Owing nothing either when the credit covers the invoices.
+        self._invoice(amount=40.0, date="2024-03-01")
+        counter = self._counter()
+        counter.search_text = "TV-0001"
+        self.assertEqual((counter.total_due, counter.credit), (40.0, 198.0))
+        self.assertTrue(counter.nothing_due)
+        counter.amount = 10.0
+        with self.assertRaisesRegex(UserError, "owes nothing"):
+            counter.save().action_pay()
+        # Owing something, the payment needs no confirmation.
+        self._invoice(amount=250.0, date="2024-03-05")
+        counter = self._counter()
+        counter.search_text = "TV-0001"
+        self.assertFalse(counter.nothing_due)
+        self.assertEqual(counter.amount, 92.0)
+        receipt = self.env["fee.receipt"].browse(counter.save().action_pay()["res_id"])
+        self.assertEqual((receipt.amount, receipt.balance_after), (92.0, 0.0))
+
+    def test_namesakes_are_told_apart_and_chosen_with_a_click(self):
+        namesakes = self.env["res.partner"]
+        for sequence, street, number in (
+            ("101", "1 Wusi Road", "TV-0101"),
+            ("102", "8 Gutian Road", "TV-0102"),
+            ("103", "8 Gutian Road", "TV-0103"),
+        ):
+            namesake = self._create_subscriber(
+                "Wang Fang", sequence=sequence, street=street
+            )
+            self._create_subscription(partner=namesake, number=number)
+            namesakes |= namesake
+        self._create_subscriber("Li Qiang", sequence="104")
+        counter = self._counter()
+        counter.search_text = "Wang Fang"
+        self.assertFalse(counter.partner_id)
+        wizard = counter.save()
+        self.assertEqual(
+            [
+                (c.partner_id, c.service_numbers, c.address, c.id_number_tail)
+                for c in wizard.candidate_line_ids.sorted(lambda c: c.partner_id.id)
+            ],
+            [
+                (namesake, number, street, namesake.id_number[-4:])
+                for namesake, number, street in zip(
+                    namesakes,
+                    ("TV-0101", "TV-0102", "TV-0103"),
+                    ("1 Wusi Road", "8 Gutian Road", "8 Gutian Road"),
+                    strict=True,
+                )
+            ],
+        )
+        # The subscriber field offers the matches, not every subscriber.
+        domain = safe_eval(
+            wizard._fields["partner_id"].domain,
+            {"candidate_ids": wizard.candidate_ids.ids},
+        )
+        self.assertEqual(self.env["res.partner"].search(domain), namesakes)
+        counter = Form(wizard)
+        chosen = [line["partner_id"] for line in counter.candidate_line_ids._records]
+        with counter.candidate_line_ids.edit(
+            chosen.index(namesakes[2].id)
+        ) as candidate:
+            candidate.chosen = True
+        self.assertEqual(counter.partner_id, namesakes[2])
+        self.assertFalse(
+            any(line["chosen"] for line in counter.candidate_line_ids._records)
+        )
+        self.assertEqual(counter.save().subscription_ids.service_number, "TV-0103")
+        # A single match is the subscriber at once, without candidates.
+        counter.search_text = "TV-0102"
+        self.assertEqual(counter.partner_id, namesakes[1])
+        self.assertFalse(counter.candidate_line_ids)
+
+    def test_counter_is_titled_counter_and_a_refusal_is_confirmed(self):
+        Counter = self.env["fee.counter.payment"].with_user(self.user_cashier)
+        values = Counter.onchange({}, [], {"display_name": {}, "search_text": {}})
+        self.assertEqual(values["value"]["display_name"], "Counter")
+        arch = etree.fromstring(
+            Counter.get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        [refusal] = arch.xpath("//button[@name='action_record_refusal']")
+        self.assertTrue(refusal.get("confirm"))
+        [deposit] = arch.xpath("//button[@name='action_pay_deposit']")
+        self.assertTrue(deposit.get("confirm"))
+
     # ------------------------------------------------------------------
     # Reprints and voids
     # ------------------------------------------------------------------
@@ -246,6 +392,137 @@ class TestCounter(FeeCollectionCommon):
         )
         self.assertIn("SK/2024/000001", html)
         self.assertIn("Zhang Wei", html)
+
+    def _render_receipts(self, report_ref, receipts):
+        html = self.env["ir.actions.report"]._render_qweb_html(report_ref, receipts.ids)
+        return etree.fromstring(html[0], etree.HTMLParser())
+
+    def _receipt_row(self, page, label):
+        """The text of the receipt row labelled ``label``, one per receipt."""
+        return [
+            " ".join(cell.xpath("normalize-space()").split())
+            for cell in page.xpath(f"//tr[td[1][normalize-space()='{label}']]/td[2]")
+        ]
+
+    def test_receipt_in_yuan_writes_capitals_and_names_the_method(self):
+        self.env.ref("base.CNY").active = True
+        self.env.company.currency_id = self.env.ref("base.CNY")
+        # As Chinese charts name the cash journal (库存现金), after its account.
+        self.cash.name = "Cash on Hand"
+        receipts = (
+            self._collect(198.0)
+            | self._collect(1005.30, journal=self.wechat)
+            | self._collect(10000.07)
+            | self._collect(0.50)
+        )
+        for report in (
+            "fee_collection.report_fee_receipt",
+            "fee_collection.report_fee_receipt_a5",
+        ):
+            page = self._render_receipts(report, receipts)
+            self.assertEqual(
+                self._receipt_row(page, "Amount in words"),
+                ["壹佰玖拾捌元整", "壹仟零伍元叁角", "壹万元零柒分", "伍角"],
+            )
+            self.assertEqual(
+                self._receipt_row(page, "Payment method"),
+                ["Cash", "WeChat Pay", "Cash", "Cash"],
+            )
+
+    def test_receipt_in_another_currency_writes_its_words(self):
+        receipt = self._collect(198.0)
+        page = self._render_receipts("fee_collection.report_fee_receipt", receipt)
+        self.assertEqual(
+            self._receipt_row(page, "Amount in words"),
+            [receipt.currency_id.amount_to_text(198.0)],
+        )
+
+    def _invoice_many_lines(self, partner, count):
+        """``count`` posted invoices of two long lines each, in one batch."""
+        invoices = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": "2024-01-01",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.product_tv.id,
+                                "name": name,
+                                "price_unit": 10.0,
+                                "tax_ids": [],
+                            }
+                        )
+                        for name in (
+                            f"有线电视基本收视维护费 第{month}期 (月付)",
+                            f"Cable TV basic package, period {month} of the year",
+                        )
+                    ],
+                }
+                for month in range(1, count + 1)
+            ]
+        )
+        invoices.action_post()
+        return invoices
+
+    def _roll_pages(self, receipts):
+        """The pages of the receipts printed on the roll, as their heights in mm."""
+        # wkhtmltopdf takes the styles from this server.
+        self.env["ir.config_parameter"].set_param(
+            "report.url", f"http://127.0.0.1:{config['http_port']}"
+        )
+        pdf = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("fee_collection.report_fee_receipt", receipts.ids)[0]
+        )
+        return [
+            float(page.mediabox.height) / 72 * 25.4
+            for page in PdfFileReader(io.BytesIO(pdf), strict=False).pages
+        ]
+
+    def test_a_long_receipt_prints_on_one_continuous_page_of_the_roll(self):
+        invoices = self._invoice_many_lines(self.subscriber, 40)
+        long_receipt = self._collect(800.0)
+        self.assertEqual(long_receipt.line_ids.move_id, invoices)
+        neighbour = self._create_subscriber("Li Qiang", sequence="032")
+        self._invoice(amount=25.0, partner=neighbour)
+        short_receipt = self._collect(25.0, partner=neighbour)
+        [short_page] = self._roll_pages(short_receipt)
+        [long_page] = self._roll_pages(long_receipt)
+        self.assertGreater(long_page, short_page)
+        # Should the estimate fall short (another renderer, long texts), the page is
+        # made longer rather than the receipt split.
+        Report = type(self.env["report.fee_collection.report_fee_receipt"])
+        self.patch(Report, "_get_page_height", lambda report, receipt: 60)
+        [page] = self._roll_pages(long_receipt)
+        self.assertGreater(page, 60)
+
+    def test_receipt_prints_on_a5_first_or_as_a_logged_reprint(self):
+        receipt = self._collect(10.0).with_user(self.user_cashier)
+        arch = etree.fromstring(
+            receipt.get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        [button] = arch.xpath("//header/button[@string='Print A5']")
+        context = safe_eval(button.get("context"))
+        self.assertEqual(button.get("name"), "action_print")
+        action = receipt.with_context(**context).action_print()
+        self.assertEqual(action["report_name"], "fee_collection.report_fee_receipt_a5")
+        self.assertEqual(receipt.print_count, 1)
+        action = receipt.with_context(**context).action_print()
+        self.assertEqual(action["res_model"], "fee.receipt.reprint")
+        reprint = (
+            self.env["fee.receipt.reprint"]
+            .with_user(self.user_cashier)
+            .with_context(**action["context"])
+            .create({"reason": "For the subscriber's employer"})
+        )
+        self.assertEqual(
+            reprint.action_print()["report_name"],
+            "fee_collection.report_fee_receipt_a5",
+        )
+        self.assertEqual(receipt.print_count, 2)
 
     def test_void_reverses_the_payment_and_keeps_the_number(self):
         invoice = self._invoice(amount=25.0, date="2024-01-01")

@@ -764,7 +764,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             form.late_fee_daily_rate = 0.0005
             form.late_fee_cap_ratio = 0.5
             form.fee_promise_max_days = 20
-        form.record.action_save()
+        form.record.execute()
         self.assertEqual(
             (
                 company.late_fee_daily_rate,
@@ -779,7 +779,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             .create({"late_fee_daily_rate": 5.0})
         )
         with self.assertRaises(ValidationError):
-            settings.action_save()
+            settings.execute()
         with self.assertRaises(AccessError):
             self.env["fee.settings"].with_user(self.user_accountant).create({})
         self.assertEqual(

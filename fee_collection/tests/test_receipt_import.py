@@ -4,10 +4,12 @@ from unittest.mock import patch
 
 import openpyxl
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import FeeCollectionCommon
 
@@ -456,3 +458,51 @@ class TestReceiptImport(FeeCollectionCommon):
             ):
                 action()
         self.assertEqual(backfill.state, "draft")
+
+    def test_totals_to_post_leave_out_rows_in_error_and_already_entered(self):
+        self._import(
+            [f"P-001,2024-03-08,TV-0001,,25.00,{self.cash.code},fee_cashier"]
+        ).action_post()
+        backfill = self._import(
+            [
+                f"P-001,2024-03-08,TV-0001,,25.00,{self.cash.code},fee_cashier",
+                f"P-002,2024-03-08,TV-0032,,40.00,{self.cash.code},fee_cashier",
+                f"P-003,2024-03-08,TV-9999,,90.00,{self.cash.code},fee_cashier",
+            ]
+        )
+        backfill.action_check()
+        self.assertRecordValues(
+            backfill,
+            [
+                {
+                    "row_count": 3,
+                    "error_count": 1,
+                    "known_count": 1,
+                    "to_post_count": 1,
+                    "amount_total": 40.0,
+                }
+            ],
+        )
+
+    def test_a_file_with_nothing_new_offers_no_post(self):
+        rows = [f"P-001,2024-03-08,TV-0001,,25.00,{self.cash.code},fee_cashier"]
+        first = self._import(rows)
+        first.action_check()
+        again = self._import(rows)
+        self.assertFalse(self._post_button_hidden(first))
+        first.action_post()
+        again.action_check()
+        self.assertRecordValues(
+            again,
+            [{"state": "valid", "known_count": 1, "to_post_count": 0}],
+        )
+        self.assertTrue(self._post_button_hidden(again))
+
+    def _post_button_hidden(self, backfill):
+        """Whether the form hides the Post button of ``backfill``."""
+        arch = etree.fromstring(backfill.get_view(view_type="form")["arch"].encode())
+        (button,) = arch.xpath("//header/button[@name='action_post']")
+        return safe_eval(
+            button.get("invisible"),
+            {name: backfill[name] for name in ("state", "to_post_count")},
+        )

@@ -277,7 +277,7 @@ class TestWriteOff(FeeCollectionCommon):
         settings.fee_bad_debt_recovery_account_id = self.company_data[
             "default_account_revenue"
         ]
-        settings.save().action_save()
+        settings.save().execute()
         self.assertEqual(
             self.env.company.fee_bad_debt_recovery_account_id,
             self.company_data["default_account_revenue"],

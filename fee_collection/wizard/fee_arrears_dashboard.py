@@ -1,6 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 RATES = ["arrears_rate", "collection_rate", "collection_rate_month", "bad_debt_rate"]
 
@@ -36,6 +37,16 @@ class FeeArrearsDashboard(models.TransientModel):
     collection_trend = fields.Char(compute="_compute_kpis")
     collection_month_trend = fields.Char(compute="_compute_kpis")
     bad_debt_trend = fields.Char(compute="_compute_kpis")
+
+    @api.depends("month")
+    def _compute_display_name(self):
+        """The dashboard's title, never "New" although it is never saved: the web client
+        titles a new record with its display name, computed when its month is set."""
+        for dashboard in self:
+            dashboard.display_name = self.env._(
+                "Arrears Dashboard, %(month)s",
+                month=format_date(self.env, dashboard.month, date_format="MMMM y"),
+            )
 
     @api.depends("month")
     def _compute_kpis(self):

@@ -294,15 +294,29 @@ class FeeArrearsMonthly(models.TransientModel):
         )
 
     def _add_top_debtors(self, workbook, subtitle):
-        groups = self._report()._read_group(
-            [
-                *self.env["fee.arrears.report"]._get_window(self._start()),
-                ("overdue", "!=", 0),
-            ],
-            ["partner_id"],
-            ["overdue:sum", "days_overdue:max"],
-            order="overdue:sum desc",
-            limit=TOP_DEBTORS,
+        """The subscribers owing the most overdue on the as-of date, with how late they
+        were and their dunning level on that date, as the amounts are: the days of the
+        oldest amount then overdue, the level their last dunning by then left them at."""
+        as_of = self._as_of()
+        # Aging's reading of the report, which only reads what was open on the as-of
+        # date: the due dates come with the amounts.
+        groups = (
+            self._report()
+            .with_context(fee_open_only=True)
+            ._read_group(
+                [
+                    *self.env["fee.arrears.report"]._get_window(self._start()),
+                    ("overdue", "!=", 0),
+                ],
+                ["partner_id"],
+                ["overdue:sum", "date_due:min"],
+                order="overdue:sum desc",
+                limit=TOP_DEBTORS,
+            )
+        )
+        levels = self._get_levels_as_of(
+            self.env["res.partner"].browse([partner.id for partner, *_sums in groups]),
+            as_of,
         )
         rows = [
             [
@@ -310,11 +324,11 @@ class FeeArrearsMonthly(models.TransientModel):
                 partner.area_id.display_name or None,
                 partner.mobile or partner.phone or None,
                 overdue,
-                days,
-                partner.dunning_level_id.display_name or None,
+                (as_of - oldest_due).days,
+                levels.get(partner, self.env["fee.dunning.level"]).display_name or None,
                 partner.arrears_reason_id.display_name or None,
             ]
-            for partner, overdue, days in groups
+            for partner, overdue, oldest_due in groups
         ]
         title = self.env._("Top Debtors")
         workbook.add_table(
@@ -332,6 +346,22 @@ class FeeArrearsMonthly(models.TransientModel):
             ],
             rows,
         )
+
+    def _get_levels_as_of(self, partners, date):
+        """{subscriber: dunning level} on ``date``: the level of the last dunning of each
+        subscriber done by then (none, if it dropped them from dunning)."""
+        lines = self.env["fee.dunning.line"].search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("state", "=", "done"),
+                ("date", "<=", date),
+            ],
+            order="date desc, id desc",
+        )
+        levels = {}
+        for line in lines:
+            levels.setdefault(line.partner_id, line.level_id)
+        return levels
 
     def _add_months(self, workbook, subtitle, total):
         groups = self._sums(["date:month"])

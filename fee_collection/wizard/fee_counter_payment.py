@@ -1,14 +1,23 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-from ..tools import check_finite_numbers, keep_given_values, normalize_id_number
+from ..tools import (
+    check_finite_numbers,
+    check_protected_fields,
+    keep_given_values,
+    normalize_id_number,
+)
+
+ID_NUMBER_TAIL = 4
 
 
 class FeeCounterPayment(models.TransientModel):
     """The cashier's counter (现场收费): find the subscriber by service number, ID number,
     phone or name (typed, or by a barcode or ID-card reader that types into the field),
     see every open invoice with what it bills, take the payment in a method, give change,
-    and get the receipt."""
+    and get the receipt. As at a point of sale, a counter takes one payment: the next
+    subscriber gets a fresh counter."""
 
     _name = "fee.counter.payment"
     _description = "Counter Payment"
@@ -26,13 +35,22 @@ class FeeCounterPayment(models.TransientModel):
         compute="_compute_candidate_ids",
         string="Matching Subscribers",
     )
+    candidate_line_ids = fields.One2many(
+        "fee.counter.payment.candidate",
+        "wizard_id",
+        string="Candidates",
+        compute="_compute_candidate_line_ids",
+        store=True,
+        readonly=False,
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Subscriber",
         compute="_compute_partner_id",
         store=True,
         readonly=False,
-        domain="[('is_subscriber', '=', True)]",
+        domain="[('id', 'in', candidate_ids)] if candidate_ids "
+        "else [('is_subscriber', '=', True)]",
     )
     subscription_ids = fields.One2many(
         related="partner_id.subscription_ids", string="Services"
@@ -52,6 +70,15 @@ class FeeCounterPayment(models.TransientModel):
         string="Credit Available",
         compute="_compute_totals",
         help="Payments and credit notes of the subscriber not applied to any invoice.",
+    )
+    nothing_due = fields.Boolean(
+        compute="_compute_totals",
+        help="The subscriber owes nothing (its credit covers its invoices): money "
+        "taken is a deposit.",
+    )
+    deposit_confirmed = fields.Boolean(
+        help="The cashier confirmed taking money from a subscriber who owes nothing, "
+        "as a deposit for the next bills.",
     )
     selected_total = fields.Monetary(compute="_compute_totals")
     journal_id = fields.Many2one(
@@ -78,16 +105,33 @@ class FeeCounterPayment(models.TransientModel):
         string="Refusal Reason",
         help="Why the subscriber refuses to pay (拒缴), when they do.",
     )
+    receipt_id = fields.Many2one(
+        "fee.receipt",
+        readonly=True,
+        help="The receipt of the payment this counter took: it takes no other.",
+    )
+
+    @api.model
+    def default_get(self, fields_list):
+        # The web client titles a new record by its display name as a default, "New"
+        # without one: the counter is "Counter" from the start.
+        defaults = super().default_get(fields_list)
+        if "display_name" in fields_list:
+            defaults["display_name"] = self.env._("Counter")
+        return defaults
 
     @api.model_create_multi
     def create(self, vals_list):
         check_finite_numbers(self, vals_list)
+        for vals in vals_list:
+            check_protected_fields(self, vals, {"receipt_id": None})
         wizards = super().create(vals_list)
         keep_given_values(wizards, vals_list, ["journal_id", "amount"])
         return wizards
 
     def write(self, vals):
         check_finite_numbers(self, [vals])
+        check_protected_fields(self, vals, {"receipt_id": None})
         return super().write(vals)
 
     def _compute_display_name(self):
@@ -97,6 +141,15 @@ class FeeCounterPayment(models.TransientModel):
     def _compute_candidate_ids(self):
         for wizard in self:
             wizard.candidate_ids = wizard._find_subscribers(wizard.search_text)
+
+    @api.depends("candidate_ids")
+    def _compute_candidate_line_ids(self):
+        for wizard in self:
+            # A single match is the subscriber at once: candidates are for namesakes.
+            candidates = wizard.candidate_ids if len(wizard.candidate_ids) > 1 else []
+            wizard.candidate_line_ids = [Command.clear()] + [
+                Command.create({"partner_id": partner.id}) for partner in candidates
+            ]
 
     @api.depends("candidate_ids")
     def _compute_partner_id(self):
@@ -128,6 +181,9 @@ class FeeCounterPayment(models.TransientModel):
                 else 0.0
             )
             wizard.credit = max(wizard.total_due - balance, 0.0)
+            wizard.nothing_due = (
+                bool(partner) and wizard.currency_id.compare_amounts(balance, 0.0) <= 0
+            )
 
     @api.depends("company_id")
     def _compute_journal_ids(self):
@@ -149,6 +205,14 @@ class FeeCounterPayment(models.TransientModel):
             wizard.amount = wizard.selected_total or max(
                 wizard.total_due - wizard.credit, 0.0
             )
+
+    @api.onchange("candidate_line_ids")
+    def _onchange_candidate_line_ids(self):
+        """A candidate clicked is the subscriber; its button is ready again."""
+        chosen = self.candidate_line_ids.filtered("chosen")
+        if chosen:
+            self.partner_id = chosen[0].partner_id
+            chosen.chosen = False
 
     @api.depends("amount", "amount_tendered", "fee_payment_method")
     def _compute_amount_change(self):
@@ -245,9 +309,13 @@ class FeeCounterPayment(models.TransientModel):
     # ------------------------------------------------------------------
 
     def action_open_session(self):
+        """Open the cashier's shift: a dialog asks for the float first."""
         self.ensure_one()
-        self.env["fee.cash.session"].create({"company_id": self.company_id.id})
-        return self._reopen()
+        return (
+            self.env["fee.cash.session"]
+            .with_company(self.company_id)
+            .action_open_shift()
+        )
 
     def action_open_my_session(self):
         """The cashier's session, to count the cash and close the shift."""
@@ -261,10 +329,35 @@ class FeeCounterPayment(models.TransientModel):
         }
 
     def action_pay(self):
-        """Post the payment, reconcile it, and open the receipt to print."""
+        """Post the payment, reconcile it, and open the receipt to print. A counter pays
+        once (locked against a second click racing the first); money from a subscriber
+        who owes nothing is a deposit the cashier confirms first."""
         self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = %s FOR UPDATE",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+        if self.receipt_id:
+            raise UserError(
+                self.env._(
+                    "This counter already took receipt %(receipt)s: take the next "
+                    "payment at a new counter.",
+                    receipt=self.receipt_id.name,
+                )
+            )
         if not self.partner_id:
             raise UserError(self.env._("Find the subscriber first."))
+        if self.nothing_due and not self.deposit_confirmed:
+            raise UserError(
+                self.env._(
+                    "%(subscriber)s owes nothing: confirm that the money is a deposit "
+                    "for the next bills.",
+                    subscriber=self.partner_id.name,
+                )
+            )
         if not self.journal_id:
             raise UserError(self.env._("Choose the payment method."))
         if (
@@ -284,6 +377,7 @@ class FeeCounterPayment(models.TransientModel):
             session=self.session_id,
             amount_tendered=self.amount_tendered or None,
         )
+        self.sudo().receipt_id = receipt
         return {
             "type": "ir.actions.act_window",
             "res_model": "fee.receipt",
@@ -291,6 +385,13 @@ class FeeCounterPayment(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
+
+    def action_pay_deposit(self):
+        """Pay, the cashier having confirmed that the money of a subscriber who owes
+        nothing is a deposit."""
+        self.ensure_one()
+        self.deposit_confirmed = True
+        return self.action_pay()
 
     def action_record_refusal(self):
         """The subscriber refuses to pay (拒缴): the reason goes to the subscriber's file
@@ -302,11 +403,12 @@ class FeeCounterPayment(models.TransientModel):
             )
         partner = self.partner_id.commercial_partner_id
         partner.arrears_reason_id = self.reason_id
+        env = self.company_id._fee_get_lang_env()
         partner._message_log(
-            body=self.env._(
+            body=env._(
                 "Refused to pay %(amount)s at the counter: %(reason)s",
-                amount=self.currency_id.format(self.total_due),
-                reason=self.reason_id.name,
+                amount=self.currency_id.with_env(env).format(self.total_due),
+                reason=self.reason_id.with_env(env).name,
             )
         )
         return self._reopen()
@@ -319,6 +421,37 @@ class FeeCounterPayment(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
+
+
+class FeeCounterPaymentCandidate(models.TransientModel):
+    """A subscriber the counter's search found among several, with what tells namesakes
+    apart: services, address, the ID number's last digits."""
+
+    _name = "fee.counter.payment.candidate"
+    _description = "Counter Payment Candidate"
+
+    wizard_id = fields.Many2one(
+        "fee.counter.payment", required=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one("res.partner", string="Subscriber", required=True)
+    service_numbers = fields.Char(string="Services", compute="_compute_details")
+    address = fields.Char(compute="_compute_details")
+    id_number_tail = fields.Char(
+        string="ID Number Ends With", compute="_compute_details"
+    )
+    chosen = fields.Boolean(string="Choose")
+
+    @api.depends("partner_id")
+    def _compute_details(self):
+        for candidate in self:
+            partner = candidate.partner_id
+            candidate.service_numbers = ", ".join(
+                partner.subscription_ids.mapped("service_number")
+            )
+            candidate.address = ", ".join(
+                filter(None, (partner.street, partner.street2, partner.city))
+            )
+            candidate.id_number_tail = (partner.id_number or "")[-ID_NUMBER_TAIL:]
 
 
 class FeeCounterPaymentLine(models.TransientModel):

@@ -46,7 +46,8 @@ class FeeLateFeeWaive(models.TransientModel):
                         Command.create(
                             {
                                 "product_id": company.late_fee_product_id.id,
-                                "name": self.env._(
+                                # The credit note goes to the subscriber.
+                                "name": self.with_context(lang=partner.lang).env._(
                                     "Late fee waived on %(invoice)s", invoice=move.name
                                 ),
                                 "price_unit": move.late_fee_charged,

@@ -24,7 +24,11 @@ COMPANY_FIELDS = (
 
 class FeeSettings(models.TransientModel):
     """Fee collection's settings, for its managers, who need not be Odoo administrators
-    (Odoo's Settings are for those): the company's values, written back on save."""
+    (Odoo's Settings are for those): the company's values, written back on save.
+
+    Shown as Odoo's settings are (the ``base_settings`` form view): its Save and Discard
+    in the control panel call ``execute`` and discard the changes, as they do for
+    ``res.config.settings``, whose own ``execute`` is for administrators only."""
 
     _name = "fee.settings"
     _description = "Fee Collection Settings"
@@ -93,7 +97,7 @@ class FeeSettings(models.TransientModel):
                 )
         return values
 
-    def action_save(self):
+    def execute(self):
         """Write the settings on the company: a manager's decision, written as a system
         step (managers may not write companies otherwise); the company's own checks apply."""
         self.ensure_one()

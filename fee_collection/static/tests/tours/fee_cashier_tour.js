@@ -3,11 +3,13 @@
 import { registry } from "@web/core/registry";
 
 /**
- * A cashier's shift at the counter, at a desk or on a phone: open the session, find the
- * subscriber by service number, take cash with change, print the receipt, go to the cash
- * sessions and close the shift with the counted cash. The data (subscriber TV-8001 with
- * two open invoices of 75.00 in all) is made by test_cashier_tour.py, which checks the
- * records afterwards.
+ * A cashier's shift at the counter, at a desk or on a phone: open the session with its
+ * float, find the subscriber among namesakes, take cash with change (Pay within reach on a
+ * phone), print the receipt, go on to a fresh counter where the subscriber who has paid
+ * owes nothing (a deposit would be confirmed), go to the cash sessions, count the cash
+ * (the line and the header agree on the difference) and close the shift. The data
+ * (subscriber Chen Jing, TV-8001, with two open invoices of 75.00 in all, and two
+ * namesakes) is made by test_cashier_tour.py, which checks the records afterwards.
  */
 
 /**
@@ -28,6 +30,45 @@ function clickHeaderButton(name, content) {
             run: "click",
         },
     ];
+}
+
+/** Chooses, among the counter's candidates (rows on a desk, cards on a phone), the one with
+ * the service ``number``. */
+function chooseCandidate(number) {
+    const candidates = ".o_fee_counter .o_field_widget[name=candidate_line_ids]";
+    return [
+        {
+            content: "three namesakes, each with what tells it apart",
+            trigger: `${candidates}:has(:contains(TV-8001)):has(:contains(TV-8002)):has(:contains(TV-8003))`,
+        },
+        {
+            isActive: ["desktop"],
+            content: `choose the one with service ${number}`,
+            trigger: `${candidates} .o_data_row:contains(${number}) .o_field_widget[name=chosen] button`,
+            run: "click",
+        },
+        {
+            isActive: ["mobile"],
+            content: `choose the one with service ${number}`,
+            trigger: `${candidates} .o_kanban_record:contains(${number}) .o_field_widget[name=chosen] button`,
+            run: "click",
+        },
+    ];
+}
+
+/**
+ * Throws unless ``button`` ends within the first screen and a half of the form's
+ * scrolling: on a phone, Pay is reached without scrolling past the invoices.
+ */
+function checkWithinReach(button) {
+    const scroller = button.closest(".o_content") || document.scrollingElement;
+    const bottom =
+        button.getBoundingClientRect().bottom -
+        scroller.getBoundingClientRect().top +
+        scroller.scrollTop;
+    if (bottom > 1.5 * window.innerHeight) {
+        throw new Error(`Pay ends ${bottom}px down a ${window.innerHeight}px screen`);
+    }
 }
 
 /** Opens a menu of the Fee Collection app: the top bar on a desk, the side menu on a phone. */
@@ -74,18 +115,38 @@ registry.category("web_tour.tours").add("fee_cashier_tour", {
             run: "click",
         },
         {
+            content: "the shift asks for the float: type the cash in the drawer",
+            trigger: ".modal .o_field_widget[name=opening_cash] input",
+            run: "edit 50",
+        },
+        {
+            content: "open the shift",
+            trigger: ".modal .modal-footer button:contains(Open Shift)",
+            run: "click",
+        },
+        {
             content: "the session is open: the counter shows it",
             trigger: ".o_fee_counter:not(:has(.alert-warning)) .o_field_widget[name=session_id]",
         },
-        // Find the subscriber by service number.
         {
-            content: "type the service number in Find",
-            trigger: ".o_fee_counter .o_field_widget[name=search_text] input",
-            run: "edit TV-8001 && press Enter",
+            isActive: ["desktop"],
+            content: "the counter is titled Counter, not New",
+            trigger: ".o_control_panel .o_last_breadcrumb_item:contains(Counter):not(:contains(New))",
         },
+        // Find the subscriber among namesakes.
+        {
+            content: "type the name in Find",
+            trigger: ".o_fee_counter .o_field_widget[name=search_text] input",
+            run: "edit Chen Jing && press Enter",
+        },
+        ...chooseCandidate("TV-8001"),
         {
             content: "the subscriber is found",
             trigger: ".o_fee_counter .o_field_widget[name=partner_id] input:value(Chen Jing)",
+        },
+        {
+            content: "the candidates give way to the subscriber's dues",
+            trigger: ".o_fee_counter:not(:has(.o_field_widget[name=candidate_line_ids]))",
         },
         {
             content: "both open invoices are listed",
@@ -122,9 +183,12 @@ registry.category("web_tour.tours").add("fee_cashier_tour", {
             trigger: ".o_fee_counter .o_field_widget[name=amount_change]:contains(25.00)",
         },
         {
-            content: "pay: the large button under the change",
+            content: "pay: the large button under the change, within reach",
             trigger: ".o_fee_counter button[name=action_pay]:enabled",
-            run: "click",
+            run(helpers) {
+                checkWithinReach(this.anchor);
+                return helpers.click();
+            },
         },
         // The receipt.
         {
@@ -144,9 +208,56 @@ registry.category("web_tour.tours").add("fee_cashier_tour", {
         },
         {
             isActive: ["desktop"],
-            content: "the receipt now offers a reprint only",
+            content: "the receipt now offers a reprint only (the A5 page being a reprint too)",
             trigger:
-                ".o_statusbar_buttons:has(button[name=action_open_reprint]):not(:has(button[name=action_print]))",
+                ".o_statusbar_buttons:has(button[name=action_open_reprint]):not(:has(button[name=action_print]:not(:contains(A5))))",
+        },
+        // The next subscriber, at a fresh counter.
+        {
+            isActive: ["mobile"],
+            content: 'open the action menu to reach "Next Subscriber"',
+            trigger: ".o_control_panel .o_cp_action_menus button:has(.fa-cog)",
+            run: "click",
+        },
+        {
+            content: "next subscriber",
+            trigger: "button:contains(Next Subscriber)",
+            run: "click",
+        },
+        {
+            content: "a fresh counter: nothing typed, nobody found, no way back to the paid one",
+            trigger: ".o_fee_counter:not(:has(.alert-success)) .o_field_widget[name=search_text] input",
+            run() {
+                const partner = document.querySelector(
+                    ".o_fee_counter .o_field_widget[name=partner_id] input"
+                );
+                if (this.anchor.value || partner.value) {
+                    throw new Error(`not fresh: "${this.anchor.value}", "${partner.value}"`);
+                }
+                if (document.querySelector(".o_control_panel .o_back_button")) {
+                    throw new Error("the breadcrumbs lead back to the paid counter");
+                }
+            },
+        },
+        {
+            content: "find the subscriber who has just paid",
+            trigger: ".o_fee_counter .o_field_widget[name=search_text] input",
+            run: "edit TV-8001 && press Enter",
+        },
+        {
+            content: "owing nothing, the counter offers a deposit only",
+            trigger:
+                ".o_fee_counter:has(.o_field_widget[name=total_due]:contains(0.00)):not(:has(button[name=action_pay])) button[name=action_pay_deposit]",
+            run: "click",
+        },
+        {
+            content: "a deposit is confirmed first: not this time",
+            trigger: ".modal:contains(owes nothing) .modal-footer button:contains(Cancel)",
+            run: "click",
+        },
+        {
+            content: "nothing taken",
+            trigger: ".o_fee_counter:not(:has(.alert-success)):not(:has(.modal))",
         },
         // Close the shift.
         ...openMenu(
@@ -160,9 +271,24 @@ registry.category("web_tour.tours").add("fee_cashier_tour", {
             run: "click",
         },
         {
-            content: "the session expects the 75.00 taken in cash",
+            content: "the session expects the float and the 75.00 taken in cash",
             trigger:
-                ".o_field_widget[name=line_ids] .o_data_row:contains(Cash) .o_data_cell[name=expected_amount]:contains(75.00)",
+                ".o_field_widget[name=line_ids] .o_data_row:contains(Cash) .o_data_cell[name=expected_amount]:contains(125.00)",
+        },
+        {
+            content: "nothing counted yet: the counted cash is empty, and no difference shows",
+            trigger:
+                ".o_field_widget[name=line_ids] .o_data_row:contains(Cash):has(.o_data_cell[name=difference]:empty)",
+            run() {
+                const counted = this.anchor.querySelector(".o_data_cell[name=counted_amount]");
+                if (counted.textContent.trim()) {
+                    throw new Error(`the counted cash reads "${counted.textContent}"`);
+                }
+            },
+        },
+        {
+            content: "nothing counted: no difference in the header either",
+            trigger: ".o_form_view .o_group .o_field_widget[name=difference]:contains(0.00)",
         },
         {
             content: "click the counted cash",
@@ -171,14 +297,35 @@ registry.category("web_tour.tours").add("fee_cashier_tour", {
             run: "click",
         },
         {
+            content: "type the counted cash, 5.00 short",
+            trigger:
+                ".o_field_widget[name=line_ids] .o_selected_row .o_field_widget[name=counted_amount] input",
+            run: "edit 120 && press Enter",
+        },
+        {
+            content: "the line is 5.00 short",
+            trigger:
+                ".o_field_widget[name=line_ids] .o_data_row:contains(Cash) .o_data_cell[name=difference]:contains(-5.00)",
+        },
+        {
+            content: "the header says the same",
+            trigger: ".o_form_view .o_group .o_field_widget[name=difference]:contains(-5.00)",
+        },
+        {
+            content: "count again",
+            trigger:
+                ".o_field_widget[name=line_ids] .o_data_row:contains(Cash) .o_data_cell[name=counted_amount]",
+            run: "click",
+        },
+        {
             content: "type the counted cash",
             trigger:
                 ".o_field_widget[name=line_ids] .o_selected_row .o_field_widget[name=counted_amount] input",
-            run: "edit 75 && press Enter",
+            run: "edit 125 && press Enter",
         },
         {
             content: "no difference",
-            trigger: ".o_form_view .o_field_widget[name=difference]:contains(0.00)",
+            trigger: ".o_form_view .o_group .o_field_widget[name=difference]:contains(0.00)",
         },
         ...clickHeaderButton("action_close", "Close Shift"),
         {
@@ -194,7 +341,7 @@ registry.category("web_tour.tours").add("fee_cashier_tour", {
         {
             content: "the counted cash is kept",
             trigger:
-                ".o_field_widget[name=line_ids] .o_data_row:contains(Cash) .o_data_cell[name=counted_amount]:contains(75.00)",
+                ".o_field_widget[name=line_ids] .o_data_row:contains(Cash) .o_data_cell[name=counted_amount]:contains(125.00)",
         },
     ],
 });
