@@ -126,18 +126,8 @@ def make_templates(env, date):
             "area_id": grids[0].id,
         }
     )
-    env["res.users"].create(
-        {
-            "name": "Bench Accountant",
-            "login": ACCOUNTANT,
-            "password": ACCOUNTANT,
-            "email": f"{ACCOUNTANT}@example.com",
-            "company_id": company.id,
-            "company_ids": [Command.set(company.ids)],
-            "groups_id": [
-                Command.link(env.ref("fee_collection.group_fee_accountant").id)
-            ],
-        }
+    harness.bench_user(
+        env, "Bench Accountant", ACCOUNTANT, "fee_collection.group_fee_accountant"
     )
 
     def invoice(lines):

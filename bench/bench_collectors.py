@@ -9,7 +9,7 @@ database that has the add-on installed:
         worked by collector k (the grid's collector and an assignment rule of the grid),
         collector C away on D (absence, collector C-1 substitutes). N subscribers, spread
         over the grids in turn, each with an active service (BENCH-NNNNNN) and one posted
-        invoice of 120.00 overdue on D: 4 in 5 at the retail policy's "Phone call" level
+        invoice of 120.00 overdue on D: 4 in 5 at the retail policy's "Reminder call" level
         (11-29 days overdue), 1 in 5 at "Visit" (31-59 days); 9 in 10 with the collector
         that the rules gave them on registration, 1 in 10 without (registered before the
         rules: the grid's collector). One template of each record through the ORM, the

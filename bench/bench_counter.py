@@ -72,37 +72,17 @@ TARGET_QUERIES = 60
 def make_templates(env, date):
     """Through the ORM, for one template subscriber: its service, an open invoice and a
     paid one with its payment, reconciliation and receipt; and the cashier."""
-    from odoo import Command
 
     company = env.company
     cash = cash_journal(env)
     _product, partner, subscription, invoices = harness.template_subscriber(
         env, date, AMOUNT, invoices=2
     )
-    cashier = env["res.users"].create(
-        {
-            "name": "Bench Cashier",
-            "login": CASHIER,
-            "password": CASHIER,
-            # the backfill posts a note as its user: Odoo wants an author's address
-            "email": f"{CASHIER}@example.com",
-            "company_id": company.id,
-            "company_ids": [Command.set(company.ids)],
-            "groups_id": [Command.link(env.ref("fee_collection.group_fee_cashier").id)],
-        }
+    cashier = harness.bench_user(
+        env, "Bench Cashier", CASHIER, "fee_collection.group_fee_cashier"
     )
-    env["res.users"].create(
-        {
-            "name": "Bench Accountant",
-            "login": ACCOUNTANT,
-            "password": ACCOUNTANT,
-            "email": f"{ACCOUNTANT}@example.com",
-            "company_id": company.id,
-            "company_ids": [Command.set(company.ids)],
-            "groups_id": [
-                Command.link(env.ref("fee_collection.group_fee_accountant").id)
-            ],
-        }
+    harness.bench_user(
+        env, "Bench Accountant", ACCOUNTANT, "fee_collection.group_fee_accountant"
     )
     open_invoice, paid_invoice = invoices
     # The backfill's check reads the payment methods' labels in Chinese too, which Odoo

@@ -624,6 +624,25 @@ def clone_rows(cr, table, template_id, overrides, *, where="TRUE", source="bench
     return cr.rowcount
 
 
+def bench_user(env, name, login, group):
+    """A user of the company in fee collection group ``group`` (xml id), whose password
+    is its login; with an e-mail address, which Odoo wants of a message's author."""
+    from odoo import Command
+
+    company = env.company
+    return env["res.users"].create(
+        {
+            "name": name,
+            "login": login,
+            "password": login,
+            "email": f"{login}@example.com",
+            "company_id": company.id,
+            "company_ids": [Command.set(company.ids)],
+            "groups_id": [Command.link(env.ref(group).id)],
+        }
+    )
+
+
 def template_subscriber(env, date, amount, invoices=1):
     """Through the ORM, what bulk data copies: a fee item at ``amount`` (no tax), a
     subscriber with an active service (TPL) and ``invoices`` posted invoices of one line
