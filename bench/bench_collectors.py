@@ -282,7 +282,7 @@ def verify(env, n, date):
     invoices, the subscribers' levels, and the assignment rules give each the collector
     ``expected_collectors`` says (a sample)."""
     company = env.company
-    figures = env["res.partner"]._get_overdue_data(date, company)
+    figures = env["fee.overdue"]._get_overdue_data(date, company)
     assert len(figures) == n, (len(figures), n)
     assert {data["amount"] for data in figures.values()} == {AMOUNT}
     subscribers = env["res.partner"].search(

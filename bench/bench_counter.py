@@ -373,7 +373,7 @@ def verify(env, counts):
         assert len(payment) == 1 and payment.state == "in_process", payment
         assert payment.reconciled_invoice_ids == invoice
         assert env["fee.receipt"].search([("payment_id", "=", payment.id)]).name
-    balance = env["res.partner"]._fee_get_balance(regular, company)
+    balance = env["fee.overdue"]._get_balance(regular, company)
     assert balance == AMOUNT, balance
     sequence = env["fee.receipt"]._get_sequence(company)
     last = env["fee.receipt"].search([], order="id desc", limit=1)

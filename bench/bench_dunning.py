@@ -149,7 +149,7 @@ def generate(env, args):
     seconds = time.perf_counter() - started
 
     # The copies must read like real posted invoices, through the ORM and the overdue query
-    figures = env["res.partner"]._get_overdue_data(date, company)
+    figures = env["fee.overdue"]._get_overdue_data(date, company)
     sample = env["account.move"].search(
         [("partner_id.name", "=like", "Bench Subscriber %")], limit=3
     )

@@ -1,4 +1,5 @@
-"""Lint gates: ruff (format and checks) and pylint-odoo's checks on the add-on."""
+"""Lint gates: ruff (format and checks) on every Python tree, pylint-odoo's checks on
+the add-on."""
 
 import pathlib
 import subprocess
@@ -7,7 +8,7 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PYTHON_TREES = ["fee_collection", "tests"]
+PYTHON_TREES = ["fee_collection", "tests", "bench", "scripts"]
 
 
 def run(*command):

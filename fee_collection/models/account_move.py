@@ -2,8 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import check_protected_fields
+from ..tools.groups import ACCOUNTANT, MANAGER
 
-ACCOUNTANT = "fee_collection.group_fee_accountant"
 # Dunning, billing and waivers write these through their workflows; pausing dunning
 # (a promise or a dispute on the invoice) is an accountant's decision.
 PROTECTED_FIELDS = {
@@ -173,7 +173,7 @@ class AccountMove(models.Model):
         ).dispute_state = "resolved"
 
     def action_open_late_fee_waive(self):
-        if not self.env.user.has_group("fee_collection.group_fee_manager"):
+        if not self.env.user.has_group(MANAGER):
             raise UserError(
                 self.env._("Only fee collection managers can waive late fees.")
             )
@@ -227,7 +227,7 @@ class AccountMove(models.Model):
                 and line.partner_id
             )
         )
-        self.env["res.partner"]._fee_update_dunning_after_payments(
+        self.env["fee.dunning.reaction"]._update_after_payments(
             (line.partner_id.commercial_partner_id, line.date) for line in credits
         )
         return posted

@@ -3,11 +3,12 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from ..tools import check_protected_fields
+from ..tools.groups import ACCOUNTANT
 
 # What a line bills (a service period, a late fee) is the billing and dunning runs' to say.
 PROTECTED_FIELDS = dict.fromkeys(
     ("subscription_id", "period_start", "period_end", "late_fee_source_move_id"),
-    "fee_collection.group_fee_accountant",
+    ACCOUNTANT,
 )
 # What the arrears analysis reads of a posted line that may still change (the rest is
 # locked once posted).
@@ -73,7 +74,7 @@ class AccountMoveLine(models.Model):
             if line.account_type == "asset_receivable" and line.partner_id:
                 partner = line.partner_id.commercial_partner_id
                 dates[partner] = max(line.date, dates.get(partner, line.date))
-        self.env["res.partner"]._fee_update_dunning_after_payments(dates.items())
+        self.env["fee.dunning.reaction"]._update_after_payments(dates.items())
         return result
 
     def init(self):

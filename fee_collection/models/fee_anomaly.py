@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import format_amount
 
-MANAGER = "fee_collection.group_fee_manager"
+from ..tools.groups import MANAGER
 
 
 class FeeAnomaly(models.Model):

@@ -3,8 +3,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
 from ..tools import check_protected_fields, check_separation
+from ..tools.groups import ACCOUNTANT, CASHIER
 
-ACCOUNTANT = "fee_collection.group_fee_accountant"
 # Set when the session is opened, closed and validated; never typed in.
 WORKFLOW_FIELDS = dict.fromkeys(
     (
@@ -315,7 +315,7 @@ class FeeCashSession(models.Model):
         user = self.env.user
         if user.has_group(ACCOUNTANT):
             return True
-        return user.has_group("fee_collection.group_fee_cashier") and all(
+        return user.has_group(CASHIER) and all(
             session.session_type == "field" and session.user_id != user
             for session in self
         )

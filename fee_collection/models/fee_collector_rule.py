@@ -1,6 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
+
+from ..tools.groups import COLLECTOR
 
 
 class FeeCollectorRule(models.Model):
@@ -92,6 +94,38 @@ class FeeCollectorRule(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _assign_collectors(self, partners):
+        """Give ``partners`` the collector the rules say (a system step of registering a
+        subscriber or its service)."""
+        if not partners:
+            return
+        assigned = self.sudo()._assign(partners)
+        for collector, assignees in partners.grouped(assigned.get).items():
+            if collector:
+                assignees.sudo().collector_id = collector
+
+    @api.model
+    def _reassign(self, partners, collector):
+        """``partners`` go to ``collector``, with their services (which follow their
+        subscriber) and their open orders."""
+        if not collector.active:
+            raise UserError(
+                self.env._(
+                    "%(user)s is archived: subscribers cannot go to them.",
+                    user=collector.name,
+                )
+            )
+        partners.sudo().collector_id = collector
+        orders = (
+            self.env["fee.collection.order"]
+            .sudo()
+            .search([("partner_id", "in", partners.ids), ("state", "=", "open")])
+        )
+        orders.filtered(
+            lambda order: order.collector_id != collector
+        ).collector_id = collector
+
+    @api.model
     def _assign(self, partners, date=None):
         """{subscriber: collector} for ``partners`` by the company's rules, absences taken
         into account: one read of the rules, of the services and of the overdue amounts."""
@@ -104,12 +138,12 @@ class FeeCollectorRule(models.Model):
             .grouped("partner_id")
         )
         overdue = (
-            self.env["res.partner"]._get_overdue_data(date, company, partners.ids)
+            self.env["fee.overdue"]._get_overdue_data(date, company, partners.ids)
             if rules.filtered("min_amount")
             else {}
         )
         absences = self.env["fee.collector.absence"]._get_substitutes(date)
-        collectors = self.env.ref("fee_collection.group_fee_collector").users
+        collectors = self.env.ref(COLLECTOR).users
         result = {}
         for partner in partners:
             numbers = [

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
+from ..tools.groups import MANAGER
+
 CHANNELS = [
     ("counter", "Counter"),
     ("field", "Field"),
@@ -14,7 +16,6 @@ CHANNELS = [
     ("import", "Backfill"),
     ("bank", "Bank"),
 ]
-MANAGER = "fee_collection.group_fee_manager"
 # The receipt's layouts, by the ``fee_receipt_layout`` of the context (Print A5).
 RECEIPT_REPORTS = {
     "roll": "fee_collection.action_report_fee_receipt",
@@ -273,10 +274,9 @@ class FeeReceipt(models.Model):
         self._check_voidable()
         void_sessions = {receipt: receipt._get_void_session() for receipt in self}
         now = fields.Datetime.now()
-        Partner = self.env["res.partner"]
-        self.partner_id._fee_lock_open_items()
+        self._lock_open_items(self.partner_id)
         self.env["fee.cash.session"].union(*void_sessions.values())._lock_for_receipts()
-        with Partner._fee_judge_dunning_once():
+        with self.env["fee.dunning.reaction"]._judge_once():
             for receipt in self:
                 with self._fee_unsealed(receipt.payment_id):
                     receipt.sudo()._reverse_payment()
@@ -487,37 +487,3 @@ class FeeReceiptLine(models.Model):
     move_id = fields.Many2one("account.move", string="Invoice", required=True)
     description = fields.Text(help="The services and periods, or late fees, billed.")
     amount = fields.Monetary(string="Paid")
-
-
-class FeeReceiptReprint(models.Model):
-    """A reprint (补打) of a receipt, with its reason: who asked, when and why."""
-
-    _name = "fee.receipt.reprint"
-    _description = "Receipt Reprint"
-    _order = "create_date desc, id desc"
-
-    receipt_id = fields.Many2one(
-        "fee.receipt", required=True, index=True, ondelete="cascade"
-    )
-    company_id = fields.Many2one(related="receipt_id.company_id", store=True)
-    reason = fields.Char(required=True)
-    user_id = fields.Many2one(
-        "res.users", string="Printed By", default=lambda self: self.env.user
-    )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            vals["user_id"] = self.env.uid
-        reprints = super().create(vals_list)
-        bodies = {}
-        for receipt, receipt_reprints in reprints.grouped("receipt_id").items():
-            receipt.sudo().print_count += len(receipt_reprints)
-            bodies[receipt.id] = receipt.company_id._fee_get_lang_env()._(
-                "Reprinted: %(reason)s", reason=receipt_reprints[0].reason
-            )
-        reprints.receipt_id._message_log_batch(bodies)
-        return reprints
-
-    def action_print(self):
-        return self.receipt_id._get_report_action()

@@ -2,35 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
-from ..tools import check_protected_fields, check_separation
-
-MANAGER = "fee_collection.group_fee_manager"
-ACCOUNTANT = "fee_collection.group_fee_accountant"
-# Set by the request's workflow only.
-WORKFLOW_FIELDS = dict.fromkeys(
-    (
-        "name",
-        "state",
-        "requested_by_id",
-        "approved_by_id",
-        "rejection_reason",
-        "credit_note_id",
-        "payment_id",
-    )
-)
-
-
-# What the subscriber asks for and how it is paid back: changed while the request is a
-# draft only.
-REQUEST_FIELDS = {
-    "company_id",
-    "partner_id",
-    "refund_type",
-    "invoice_id",
-    "amount",
-    "reason",
-    "journal_id",
-}
+from ..tools.groups import ACCOUNTANT
 
 
 class FeeRefundRequest(models.Model):
@@ -40,7 +12,7 @@ class FeeRefundRequest(models.Model):
 
     _name = "fee.refund.request"
     _description = "Refund Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["fee.approval.mixin"]
     _order = "create_date desc, id desc"
     _check_company_auto = True
 
@@ -100,23 +72,8 @@ class FeeRefundRequest(models.Model):
         help="Money may be paid back to the subscriber: how is asked before submitting.",
     )
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("submitted", "Submitted"),
-            ("approved", "Approved"),
-            ("rejected", "Rejected"),
-            ("done", "Done"),
-        ],
-        required=True,
-        default="draft",
-        tracking=True,
-        index=True,
+        selection_add=[("done", "Done")], ondelete={"done": "cascade"}
     )
-    requested_by_id = fields.Many2one(
-        "res.users", readonly=True, tracking=True, copy=False
-    )
-    approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
-    rejection_reason = fields.Char(readonly=True, tracking=True)
     credit_note_id = fields.Many2one("account.move", readonly=True)
     payment_id = fields.Many2one("account.payment", readonly=True)
 
@@ -166,73 +123,16 @@ class FeeRefundRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.check_access("create")
-        for vals in vals_list:
-            check_protected_fields(self.browse(), vals, WORKFLOW_FIELDS)
-            vals["name"] = (
+        requests = super().create(vals_list)
+        for request in requests:
+            request.sudo().name = (
                 self.env["ir.sequence"].next_by_code("fee.refund.request") or "/"
             )
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_protected_fields(self, vals, WORKFLOW_FIELDS)
-        if not self.env.su and vals.keys() & REQUEST_FIELDS:
-            # What was submitted is what the manager approves.
-            self._check_state("draft")
-        return super().write(vals)
+        return requests
 
     # ------------------------------------------------------------------
     # Workflow
     # ------------------------------------------------------------------
-
-    def action_submit(self):
-        self._check_state("draft")
-        for request in self:
-            request._check_amount()
-            request._check_journal()
-        self._set_state("submitted", requested_by_id=self.env.uid)
-        managers = self.env.ref(MANAGER).users.filtered(lambda user: not user.share)
-        for request in self:
-            for manager in managers.filtered(
-                lambda user, request=request: request.company_id in user.company_ids
-            ):
-                request.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    summary=request.company_id._fee_get_lang_env()._(
-                        "Approve refund %(name)s", name=request.name
-                    ),
-                    user_id=manager.id,
-                )
-        return True
-
-    def action_approve(self):
-        self._check_manager()
-        self._check_state("submitted")
-        for request in self:
-            check_separation(
-                request,
-                request.requested_by_id,
-                self.env._(
-                    "You asked for refund %(name)s: another manager approves it.",
-                    name=request.name,
-                ),
-                request.company_id._fee_get_lang_env()._(
-                    "Approved by %(user)s, who asked for it (one-person office).",
-                    user=self.env.user.name,
-                ),
-            )
-        self._set_state("approved", approved_by_id=self.env.uid)
-        self.activity_feedback(["mail.mail_activity_data_todo"])
-        return True
-
-    def action_reject(self, reason=None):
-        self._check_manager()
-        self._check_state("submitted")
-        if not (reason or "").strip():
-            raise UserError(self.env._("Give the reason for rejecting the refund."))
-        self._set_state("rejected", rejection_reason=reason)
-        self.activity_feedback(["mail.mail_activity_data_todo"])
-        return True
 
     def action_execute(self):
         """Credit the charge (if any), then pay back what the subscriber is owed, through
@@ -243,9 +143,35 @@ class FeeRefundRequest(models.Model):
             )
         self._check_state("approved")
         for request in self:
-            with self.env["res.partner"]._fee_judge_dunning_once():
+            with self.env["fee.dunning.reaction"]._judge_once():
                 request.sudo()._execute()
         return True
+
+    # ------------------------------------------------------------------
+    # Approval steps
+    # ------------------------------------------------------------------
+
+    def _get_workflow_fields(self):
+        return {
+            **super()._get_workflow_fields(),
+            **dict.fromkeys(("name", "credit_note_id", "payment_id")),
+        }
+
+    def _get_request_fields(self):
+        """What the subscriber asks for and how it is paid back."""
+        return super()._get_request_fields() | {
+            "partner_id",
+            "refund_type",
+            "invoice_id",
+            "amount",
+            "reason",
+            "journal_id",
+        }
+
+    def _check_submission(self):
+        for request in self:
+            request._check_amount()
+            request._check_journal()
 
     # ------------------------------------------------------------------
     # Helpers
@@ -480,25 +406,29 @@ class FeeRefundRequest(models.Model):
                 )
             )
 
-    def _check_manager(self):
-        if not self.env.user.has_group(MANAGER):
-            raise UserError(
-                self.env._("Only fee collection managers approve or reject refunds.")
-            )
+    # ------------------------------------------------------------------
+    # The approval's words
+    # ------------------------------------------------------------------
 
-    def _check_state(self, *states):
-        wrong = self.filtered(lambda request: request.state not in states)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "Refund %(name)s is %(state)s.",
-                    name=wrong[0].name,
-                    state=labels[wrong[0].state],
-                )
-            )
+    def _get_state_refusal(self, state):
+        return self.env._("Refund %(name)s is %(state)s.", name=self.name, state=state)
 
-    def _set_state(self, state, **vals):
-        """The workflow writes its fields as a system step, after its own checks."""
-        self.check_access("write")
-        self.sudo().write({"state": state, **vals})
+    def _get_approver_refusal(self):
+        return self.env._("Only fee collection managers approve or reject refunds.")
+
+    def _get_self_approval_refusal(self):
+        return self.env._(
+            "You asked for refund %(name)s: another manager approves it.",
+            name=self.name,
+        )
+
+    def _get_missing_rejection_reason_refusal(self):
+        return self.env._("Give the reason for rejecting the refund.")
+
+    def _get_approval_activity_summary(self):
+        return self.company_id._fee_get_lang_env()._(
+            "Approve refund %(name)s", name=self.name
+        )
+
+    def _get_rejection_title(self):
+        return self.env._("Reject Refund")

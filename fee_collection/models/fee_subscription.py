@@ -225,9 +225,9 @@ class FeeSubscription(models.Model):
             check_protected_fields(self.browse(), vals, PROTECTED_FIELDS)
         services = super().create(vals_list)
         # A service may bring its subscriber under a rule (service number, acquirer).
-        services.partner_id.filtered(
-            lambda partner: not partner.collector_id
-        )._fee_assign_collectors()
+        self.env["fee.collector.rule"]._assign_collectors(
+            services.partner_id.filtered(lambda partner: not partner.collector_id)
+        )
         return services
 
     def write(self, vals):

@@ -2,33 +2,10 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_amount
+from odoo.tools import format_amount
 
-from ..tools import check_protected_fields, check_separation
+from ..tools.groups import ACCOUNTANT
 
-MANAGER = "fee_collection.group_fee_manager"
-ACCOUNTANT = "fee_collection.group_fee_accountant"
-# Set by the write-off's workflow only: what the manager approved is what is booked.
-WORKFLOW_FIELDS = dict.fromkeys(
-    (
-        "name",
-        "state",
-        "amount",
-        "requested_by_id",
-        "approved_by_id",
-        "rejection_reason",
-        "move_id",
-        "amount_recovered",
-    )
-)
-# What is asked for: changed while the write-off is a draft only.
-REQUEST_FIELDS = {
-    "company_id",
-    "partner_id",
-    "invoice_ids",
-    "reason",
-    "arrears_reason_id",
-}
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
 
 
@@ -41,7 +18,7 @@ class FeeWriteOff(models.Model):
 
     _name = "fee.write.off"
     _description = "Bad Debt Write-off"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["fee.approval.mixin"]
     _order = "create_date desc, id desc"
     _check_company_auto = True
 
@@ -89,26 +66,6 @@ class FeeWriteOff(models.Model):
         readonly=False,
         tracking=True,
     )
-    state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("submitted", "Submitted"),
-            ("approved", "Approved"),
-            ("rejected", "Rejected"),
-        ],
-        required=True,
-        default="draft",
-        tracking=True,
-        index=True,
-        copy=False,
-    )
-    requested_by_id = fields.Many2one(
-        "res.users", readonly=True, tracking=True, copy=False
-    )
-    approved_by_id = fields.Many2one(
-        "res.users", readonly=True, tracking=True, copy=False
-    )
-    rejection_reason = fields.Char(readonly=True, tracking=True, copy=False)
 
     # Accounting
     move_id = fields.Many2one(
@@ -186,22 +143,12 @@ class FeeWriteOff(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.check_access("create")
-        for vals in vals_list:
-            check_protected_fields(self.browse(), vals, WORKFLOW_FIELDS)
         write_offs = super().create(vals_list)
         for write_off in write_offs:
             write_off.sudo().name = self._get_sequence(
                 write_off.company_id
             ).next_by_id()
         return write_offs
-
-    def write(self, vals):
-        check_protected_fields(self, vals, WORKFLOW_FIELDS)
-        if not self.env.su and vals.keys() & REQUEST_FIELDS:
-            # What was submitted is what the manager approves.
-            self._check_state("draft")
-        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_approved(self):
@@ -216,102 +163,7 @@ class FeeWriteOff(models.Model):
 
     def action_submit(self):
         self._check_accountant()
-        self._check_state("draft")
-        # What the invoices owe now, which the manager approves.
-        for write_off in self:
-            write_off.sudo().amount = sum(
-                write_off.invoice_ids.sudo().mapped("amount_residual")
-            )
-        self._check_invoices()
-        self._set_state("submitted", requested_by_id=self.env.uid)
-        managers = self.env.ref(MANAGER).users.filtered(lambda user: not user.share)
-        for write_off in self:
-            for manager in managers.filtered(
-                lambda user, write_off=write_off: (
-                    write_off.company_id in user.company_ids
-                )
-            ):
-                write_off.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    summary=write_off.company_id._fee_get_lang_env()._(
-                        "Approve write-off %(name)s", name=write_off.name
-                    ),
-                    user_id=manager.id,
-                )
-        return True
-
-    def action_approve(self):
-        """Book the write-off and close the subscriber's services and open collection
-        order: a manager's decision, carried out as a system step after its checks."""
-        self._check_manager()
-        self._lock()
-        self._check_state("submitted")
-        for write_off in self:
-            check_separation(
-                write_off,
-                write_off.requested_by_id,
-                self.env._(
-                    "You asked for write-off %(name)s: another manager approves it.",
-                    name=write_off.name,
-                ),
-                write_off.company_id._fee_get_lang_env()._(
-                    "Approved by %(user)s, who asked for it (one-person office).",
-                    user=self.env.user.name,
-                ),
-            )
-        self._check_invoices()
-        for company in self.company_id:
-            company._fee_get_write_off_accounts()
-        with self.env["res.partner"]._fee_judge_dunning_once():
-            for write_off in self:
-                write_off.sudo()._approve()
-        self.activity_feedback(["mail.mail_activity_data_todo"])
-        return True
-
-    def action_reject(self, reason=None):
-        self._check_manager()
-        self._check_state("submitted")
-        if not (reason or "").strip():
-            raise UserError(self.env._("Give the reason for rejecting the write-off."))
-        self._set_state("rejected", rejection_reason=reason)
-        self.activity_feedback(["mail.mail_activity_data_todo"])
-        return True
-
-    def action_open_reject(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Reject Write-off"),
-            "res_model": "fee.write.off.reject",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_write_off_id": self.id},
-        }
-
-    def action_book_recovery(self):
-        """Book as recovered what the subscriber paid after the write-off and is still
-        unapplied (a payment registered in accounting rather than at the counter)."""
-        self._check_accountant()
-        self._check_state("approved")
-        for write_off in self:
-            partner = write_off.partner_id.commercial_partner_id
-            company = write_off.company_id
-            recoveries = self.sudo()._fee_book_recoveries(
-                partner,
-                company,
-                self.sudo()._get_credit_lines(partner, company),
-                write_offs=write_off.sudo(),
-            )
-            if not recoveries:
-                raise UserError(
-                    self.env._(
-                        "%(partner)s has no payment left to book as recovered on "
-                        "%(name)s.",
-                        partner=partner.display_name,
-                        name=write_off.name,
-                    )
-                )
-        return True
+        return super().action_submit()
 
     def action_view_move(self):
         self.ensure_one()
@@ -326,10 +178,47 @@ class FeeWriteOff(models.Model):
         }
 
     # ------------------------------------------------------------------
+    # Approval steps
+    # ------------------------------------------------------------------
+
+    def _get_workflow_fields(self):
+        """What the manager approved is what is booked."""
+        return {
+            **super()._get_workflow_fields(),
+            **dict.fromkeys(("name", "amount", "move_id", "amount_recovered")),
+        }
+
+    def _get_request_fields(self):
+        return super()._get_request_fields() | {
+            "partner_id",
+            "invoice_ids",
+            "reason",
+            "arrears_reason_id",
+        }
+
+    def _check_submission(self):
+        # What the invoices owe now, which the manager approves.
+        for write_off in self:
+            write_off.sudo().amount = sum(
+                write_off.invoice_ids.sudo().mapped("amount_residual")
+            )
+        self._check_invoices()
+
+    def _approve(self):
+        """Book the write-offs and close the subscribers' services and open collection
+        orders: a manager's decision, carried out as a system step after its checks."""
+        self._check_invoices()
+        for company in self.company_id:
+            company._fee_get_write_off_accounts()
+        with self.env["fee.dunning.reaction"]._judge_once():
+            for write_off in self:
+                write_off.sudo()._book()
+
+    # ------------------------------------------------------------------
     # Booking
     # ------------------------------------------------------------------
 
-    def _approve(self):
+    def _book(self):
         self.ensure_one()
         move_vals, invoice_lines = self._prepare_move_vals()
         move = self.env["account.move"].create(move_vals)
@@ -472,136 +361,6 @@ class FeeWriteOff(models.Model):
         )
 
     # ------------------------------------------------------------------
-    # Recovery (坏账收回)
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _fee_book_recoveries(self, partner, company, credit_lines, write_offs=None):
-        """Book the unapplied credit of ``credit_lines`` (receivable credit items of the
-        subscriber ``partner``) as recovered on its approved write-offs (or on
-        ``write_offs`` only) not yet fully recovered, the oldest first, up to what each
-        wrote off: one entry per write-off, the receivable debited (reconciled with the
-        credit) and the recovery income credited. A system step of the payment; returns
-        the entries."""
-        moves = self.env["account.move"]
-        credit_lines = credit_lines.filtered(
-            lambda line: (
-                line.account_type == "asset_receivable"
-                and line.parent_state == "posted"
-                and not line.reconciled
-                and company.currency_id.compare_amounts(line.amount_residual, 0.0) < 0
-            )
-        )
-        if not credit_lines:
-            return moves
-        domain = [
-            ("partner_id", "=", partner.id),
-            ("company_id", "=", company.id),
-            ("state", "=", "approved"),
-        ]
-        if write_offs is not None:
-            domain.append(("id", "in", write_offs.ids))
-        write_offs = self.search(domain, order="id")
-        if not write_offs:
-            return moves
-        # A payment taken at the same time for the same subscriber waits here, then
-        # sees what this one recovered.
-        write_offs._lock()
-        write_offs = write_offs.filtered(
-            lambda write_off: (
-                company.currency_id.compare_amounts(write_off.amount_unrecovered, 0.0)
-                > 0
-            )
-        )
-        if not write_offs:
-            return moves
-        _expense_account, recovery_account = company._fee_get_write_off_accounts()
-        env = company._fee_get_lang_env()
-        for account, lines in credit_lines.grouped("account_id").items():
-            available = -sum(lines.mapped("amount_residual"))
-            for write_off in write_offs:
-                amount = min(available, write_off.amount_unrecovered)
-                if company.currency_id.compare_amounts(amount, 0.0) <= 0:
-                    continue
-                move = moves.with_context(
-                    mail_create_nolog=True, mail_create_nosubscribe=True
-                ).create(
-                    write_off._prepare_recovery_move_vals(
-                        account, recovery_account, amount
-                    )
-                )
-                move.action_post()
-                (
-                    move.line_ids.filtered(
-                        lambda line, account=account: line.account_id == account
-                    )
-                    | lines.filtered(lambda line: not line.reconciled)
-                ).reconcile()
-                moves |= move
-                available -= amount
-                write_off.amount_recovered += amount
-                write_off.message_post(
-                    body=env._(
-                        "%(amount)s recovered (%(move)s).",
-                        amount=format_amount(env, amount, company.currency_id),
-                        move=move.name,
-                    ),
-                )
-        return moves
-
-    def _prepare_recovery_move_vals(self, receivable_account, recovery_account, amount):
-        self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
-        label = self.company_id._fee_get_lang_env()._(
-            "Bad debt recovered (%(name)s)", name=self.name
-        )
-        return {
-            "move_type": "entry",
-            "journal_id": self.company_id._fee_get_misc_journal().id,
-            "date": fields.Date.context_today(self),
-            "ref": label,
-            "company_id": self.company_id.id,
-            "fee_recovered_write_off_id": self.id,
-            "line_ids": [
-                Command.create(
-                    {
-                        "account_id": receivable_account.id,
-                        "partner_id": partner.id,
-                        "name": label,
-                        "balance": amount,
-                    }
-                ),
-                Command.create(
-                    {
-                        "account_id": recovery_account.id,
-                        "partner_id": partner.id,
-                        "name": label,
-                        "balance": -amount,
-                    }
-                ),
-            ],
-        }
-
-    @api.model
-    def _get_credit_lines(self, partner, company):
-        """The subscriber's unapplied payments: receivable credit items of payments
-        (not credit notes: they are no money received) not reconciled."""
-        return self.env["account.move.line"].search(
-            [
-                "|",
-                ("move_id.origin_payment_id", "!=", False),
-                ("move_id.statement_line_id", "!=", False),
-                ("company_id", "=", company.id),
-                ("partner_id", "=", partner.id),
-                ("account_type", "=", "asset_receivable"),
-                ("parent_state", "=", "posted"),
-                ("reconciled", "=", False),
-                ("amount_residual", "<", 0),
-            ],
-            order="date, id",
-        )
-
-    # ------------------------------------------------------------------
     # Checks
     # ------------------------------------------------------------------
 
@@ -728,36 +487,31 @@ class FeeWriteOff(models.Model):
                 self.env._("Only fee collection accountants ask for write-offs.")
             )
 
-    def _check_manager(self):
-        if not self.env.user.has_group(MANAGER):
-            raise UserError(
-                self.env._("Only fee collection managers approve or reject write-offs.")
-            )
+    # ------------------------------------------------------------------
+    # The approval's words
+    # ------------------------------------------------------------------
 
-    def _check_state(self, *states):
-        wrong = self.filtered(lambda write_off: write_off.state not in states)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "Write-off %(name)s is %(state)s.",
-                    name=wrong[0].name,
-                    state=labels[wrong[0].state],
-                )
-            )
-
-    def _lock(self):
-        """Lock the write-offs against a concurrent approval or recovery (which waits,
-        then finds them approved or recovered), then read them afresh."""
-        if not self:
-            return
-        self.flush_recordset()
-        self.env.cr.execute(
-            SQL("SELECT id FROM fee_write_off WHERE id = ANY(%s) FOR UPDATE", self.ids)
+    def _get_state_refusal(self, state):
+        return self.env._(
+            "Write-off %(name)s is %(state)s.", name=self.name, state=state
         )
-        self.invalidate_recordset()
 
-    def _set_state(self, state, **vals):
-        """The workflow writes its fields as a system step, after its own checks."""
-        self.check_access("write")
-        self.sudo().write({"state": state, **vals})
+    def _get_approver_refusal(self):
+        return self.env._("Only fee collection managers approve or reject write-offs.")
+
+    def _get_self_approval_refusal(self):
+        return self.env._(
+            "You asked for write-off %(name)s: another manager approves it.",
+            name=self.name,
+        )
+
+    def _get_missing_rejection_reason_refusal(self):
+        return self.env._("Give the reason for rejecting the write-off.")
+
+    def _get_approval_activity_summary(self):
+        return self.company_id._fee_get_lang_env()._(
+            "Approve write-off %(name)s", name=self.name
+        )
+
+    def _get_rejection_title(self):
+        return self.env._("Reject Write-off")

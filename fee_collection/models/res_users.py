@@ -1,13 +1,15 @@
 from odoo import models
 
+from ..tools.groups import ACCOUNTANT, CASHIER, COLLECTOR
+
 # Where fee collection users start when they chose no home action: their work, rather
 # than the first app (Discuss). The first group a user has decides; accountants and
 # managers, whose work is more than one screen, keep Odoo's default.
 HOME_ACTIONS = (
-    ("fee_collection.group_fee_accountant", None),
-    ("fee_collection.group_fee_cashier", "fee_collection.fee_counter_payment_action"),
+    (ACCOUNTANT, None),
+    (CASHIER, "fee_collection.fee_counter_payment_action"),
     (
-        "fee_collection.group_fee_collector",
+        COLLECTOR,
         "fee_collection.fee_collection_order_action_mine",
     ),
 )

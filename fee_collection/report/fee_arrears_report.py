@@ -5,7 +5,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..models.fee_receipt import CHANNELS
-from .fee_arrears_fact import PENDING
+from ..tools.statement_settings import statement_settings
+from .fee_arrears_settlement import PENDING
 
 AGING_BUCKETS = [
     ("age_not_due", None, 0),
@@ -68,6 +69,10 @@ RATES = {
     "collection_rate_month": ("collected_in_month", "billed"),
     "bad_debt_rate": ("net_bad_debt", "billed"),
 }
+# One statement aggregates up to a million rows: PostgreSQL's JIT would spend seconds
+# compiling it, and grouping by subscriber or document would spill its default 4 MB of
+# memory to disk.
+STATEMENT_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
 def ratio(numerator, denominator):
@@ -92,8 +97,29 @@ class FeeArrearsReport(models.Model):
     _auto = False
     _order = "date desc, partner_id"
     _rec_name = "move_id"
-    # What the query reads besides the facts (which bring themselves up to date).
+    # What the query reads, which Odoo flushes before running it: flushing the facts
+    # brings them (and the settlements and totals they keep) up to date with what the
+    # transaction changed (``fee.arrears.fact.flush_model``).
     _depends = {
+        "fee.arrears.fact": [
+            "month",
+            "date",
+            "date_due",
+            "company_id",
+            "partner_id",
+            "move_id",
+            "product_id",
+            "subscription_id",
+            "is_debit",
+            "is_billed",
+            "is_recovery",
+            "amount",
+            "open_amount",
+            "collected",
+            "collected_in_month",
+            "credited",
+            "written_off",
+        ],
         "res.partner": [
             "is_subscriber",
             "area_id",
@@ -291,13 +317,10 @@ class FeeArrearsReport(models.Model):
             report = report.with_context(fee_open_only=True)
         if {spec.split(":")[0] for spec in groupby} & BY_PAYMENT:
             report = report.with_context(fee_by_payment=True)
-        # One statement aggregates up to a million rows: PostgreSQL's JIT would spend
-        # seconds compiling it, and grouping by subscriber or document would spill its
-        # default 4 MB of memory to disk. For the rest of this transaction only.
-        self.env.cr.execute(SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"))
-        return super(FeeArrearsReport, report)._read_group(
-            domain, groupby, aggregates, *args, **kwargs
-        )
+        with statement_settings(self.env.cr, STATEMENT_SETTINGS):
+            return super(FeeArrearsReport, report)._read_group(
+                domain, groupby, aggregates, *args, **kwargs
+            )
 
     def _fee_totals_answer(self, domain, groupby):
         """Whether all that is grouped and filtered by is kept in the totals
@@ -340,8 +363,6 @@ class FeeArrearsReport(models.Model):
 
     @property
     def _table_query(self):
-        # The facts of what changed in this transaction, before they are read.
-        self.env["fee.arrears.fact"]._fee_refresh_for_read()
         return SQL(
             """
             SELECT facts.*,

@@ -1,7 +1,7 @@
 from odoo import models
 from odoo.tools import SQL
 
-from .fee_arrears_fact import TOTAL_KEY, TOTAL_MEASURES
+from .fee_arrears_total import TOTAL_KEY, TOTAL_MEASURES
 
 
 class FeeArrearsSummary(models.Model):

@@ -1,8 +1,10 @@
 from . import (
     test_access,
     test_accountant_tour,
+    test_arrears_currency,
     test_arrears_fact,
     test_arrears_report,
+    test_arrears_statement,
     test_arrears_tour,
     test_billing,
     test_cash_session,

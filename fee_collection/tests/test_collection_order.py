@@ -58,7 +58,7 @@ class TestCollectionOrder(FeeCollectionCommon):
         self.assertFalse(not_yet_due.promise_date, "not overdue yet")
         self.assertFalse(paid.promise_date, "paid")
         self.assertFalse(neighbours.promise_date, "another subscriber")
-        figures = self.env["res.partner"]._get_overdue_data(
+        figures = self.env["fee.overdue"]._get_overdue_data(
             D("2024-01-10"), self.env.company, self.subscriber.ids
         )[self.subscriber.id]
         self.assertEqual(figures["paused"], {"promise"}, "dunning waits")
@@ -224,3 +224,37 @@ class TestCollectionOrder(FeeCollectionCommon):
             Attempt.with_user(self.user_collector_2).create(
                 {"order_id": own.id, "note": "Too late"}
             )
+
+    def test_numbers_follow_the_date_ranges_of_the_order_dates(self):
+        """With yearly date ranges, an order is numbered in the range of its own date,
+        as ``next_by_code`` numbers with that date, whether orders are issued many at
+        once or one by one."""
+        self.env.ref("fee_collection.seq_fee_collection_order").write(
+            {"use_date_range": True, "prefix": "CO/%(range_year)s/"}
+        )
+        third = self._create_subscriber("Wang Fang", sequence="045")
+        Order = self.env["fee.collection.order"].with_user(self.user_accountant)
+        orders = Order.create(
+            [
+                {"partner_id": partner.id, "date": date}
+                for partner, date in (
+                    (self.subscriber, "2023-12-30"),
+                    (self.neighbour, "2024-01-02"),
+                    (third, "2023-12-31"),
+                )
+            ]
+        )
+        self.assertEqual(
+            orders.mapped("name"), ["CO/2023/00001", "CO/2024/00001", "CO/2023/00002"]
+        )
+        orders[0].action_cancel()
+        # Dated today (2024) by default.
+        self.assertEqual(
+            Order.create({"partner_id": self.subscriber.id}).name, "CO/2024/00002"
+        )
+        self.assertEqual(
+            self.env["ir.sequence"].next_by_code(
+                "fee.collection.order", sequence_date=D("2023-06-01")
+            ),
+            "CO/2023/00003",
+        )

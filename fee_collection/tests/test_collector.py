@@ -171,7 +171,9 @@ class TestCollector(FeeCollectionCommon):
         self.assertEqual(order.collector_id, self.user_collector_2)
         self.user_collector.action_archive()
         with self.assertRaisesRegex(UserError, "is archived"):
-            self.subscriber._fee_reassign(self.user_collector)
+            self.env["fee.collector.rule"]._reassign(
+                self.subscriber, self.user_collector
+            )
         with self.assertRaises(AccessError):
             self.env["fee.collector.reassign"].with_user(self.user_accountant).create(
                 {"partner_ids": self.subscriber.ids}
@@ -378,7 +380,7 @@ class TestCollector(FeeCollectionCommon):
         self._invoice(date="2024-01-01", partner=self.neighbour)
         self._dun("2024-01-05")
         order = self._open_order(self.neighbour)
-        self.neighbour._fee_reassign(self.user_collector_2)
+        self.env["fee.collector.rule"]._reassign(self.neighbour, self.user_collector_2)
         with self.assertRaises(AccessError):
             self._record_outcome(order, outcome="unreachable")
         with self.assertRaises(AccessError):

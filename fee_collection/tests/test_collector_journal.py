@@ -43,7 +43,7 @@ class TestCollectorJournal(FeeCollectionCommon):
         )
         taken.filtered(lambda journal: journal.code == "FC0").active = False
         neighbour = self._create_subscriber("Li Qiang", sequence="032")
-        neighbour._fee_reassign(self.user_collector_2)
+        self.env["fee.collector.rule"]._reassign(neighbour, self.user_collector_2)
         receipts = self._collect_on_the_spot(
             self.subscriber, self.user_collector
         ) | self._collect_on_the_spot(neighbour, self.user_collector_2)

@@ -538,7 +538,7 @@ class TestCounter(FeeCollectionCommon):
             receipt.sudo().payment_id.move_id.reversal_move_ids.state, "posted"
         )
         self.assertEqual(
-            self.env["res.partner"]._fee_get_balance(self.subscriber, self.env.company),
+            self.env["fee.overdue"]._get_balance(self.subscriber, self.env.company),
             25.0,
         )
         anomaly = self.env["fee.anomaly"].search([("receipt_id", "=", receipt.id)])

@@ -7,7 +7,9 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.fee_collection.models.fee_collection_order import DISPATCH_LOCK_KEY
+from odoo.addons.fee_collection.models.fee_collection_order_dispatch import (
+    DISPATCH_LOCK_KEY,
+)
 
 from .common import FeeCollectionCommon
 

@@ -198,6 +198,44 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             opted_out.message_ids.filtered(lambda m: m.message_type == "sms")
         )
 
+    def test_sms_posted_on_the_chatter_with_its_delivery_status(self):
+        """Each dunning SMS is a message on its subscriber's chatter with its SMS
+        notification, whose status follows the SMS: queued, then sent."""
+        other = self._create_subscriber(
+            "Li Na", sequence="037", mobile="+8613800000037"
+        )
+        self._invoice(due="2024-01-01")
+        self._invoice(amount=80.0, due="2024-01-01", partner=other)
+        recipients = {self.subscriber: "+8613800000001", other: "+8613800000037"}
+        with freeze_time("2024-01-05"), self.mockSMSGateway():
+            run = self._dun()
+            contents = {
+                partner: f"{self.env.company.name}: {partner.name}, "
+                f"{self._line(run, partner).amount_due_text} is overdue on your "
+                "account. Please pay soon; ignore this message if you have paid."
+                for partner in recipients
+            }
+            messages = {
+                partner: partner.message_ids.filtered(
+                    lambda message: message.message_type == "sms"
+                )
+                for partner in recipients
+            }
+            for partner, number in recipients.items():
+                self.assertEqual(len(messages[partner]), 1)
+                self.assertSMSNotification(
+                    [{"partner": partner, "number": number, "state": "ready"}],
+                    contents[partner],
+                    messages[partner],
+                )
+            self.env["sms.sms"].sudo().search([("id", "in", self._new_sms.ids)]).send()
+        for partner, number in recipients.items():
+            self.assertSMSNotification(
+                [{"partner": partner, "number": number, "state": "pending"}],
+                contents[partner],
+                messages[partner],
+            )
+
     def test_email_level_attaches_the_statement(self):
         template = self.env.ref("fee_collection.mail_template_dunning_reminder")
         self.reminder.write(
@@ -399,17 +437,17 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         invoice = self._invoice(date="2024-01-20", due="2024-01-20")
         # only dunned partners are judged
         self.subscriber.sudo().dunning_level_id = self.reminder
-        partner_class = type(self.env["res.partner"])
-        update = partner_class._fee_update_dunning_after_payment
+        reaction_class = type(self.env["fee.dunning.reaction"])
+        update = reaction_class._update_after_payment
         judged = []
 
-        def record(partners, date=None):
+        def record(reaction, partners, date=None):
             judged.append((partners, date))
-            return update(partners, date)
+            return update(reaction, partners, date)
 
         with (
             freeze_time("2024-02-05"),
-            patch.object(partner_class, "_fee_update_dunning_after_payment", record),
+            patch.object(reaction_class, "_update_after_payment", record),
         ):
             invoice.js_assign_outstanding_line(
                 payment.move_id.line_ids.filtered(
@@ -449,17 +487,15 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
 
     def _record_judgements(self):
         """Patch in a recorder of each judgement of subscribers after a payment."""
-        partner_class = type(self.env["res.partner"])
-        update = partner_class._fee_update_dunning_after_payment
+        reaction_class = type(self.env["fee.dunning.reaction"])
+        update = reaction_class._update_after_payment
         judged = []
 
-        def record(partners, date=None):
+        def record(reaction, partners, date=None):
             judged.append((partners, date))
-            return update(partners, date)
+            return update(reaction, partners, date)
 
-        self.enterContext(
-            patch.object(partner_class, "_fee_update_dunning_after_payment", record)
-        )
+        self.enterContext(patch.object(reaction_class, "_update_after_payment", record))
         return judged
 
     def test_a_payment_is_judged_once_and_vendor_bills_not_at_all(self):
@@ -515,7 +551,7 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             }
         )
         payment.action_post()
-        figures = self.env["res.partner"]._get_overdue_data(
+        figures = self.env["fee.overdue"]._get_overdue_data(
             D("2024-01-10"), self.env.company, self.subscriber.ids
         )[self.subscriber.id]
         self.assertEqual(figures["amount"], 30.0)

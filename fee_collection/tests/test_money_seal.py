@@ -286,7 +286,7 @@ class TestMoneySeal(FeeCollectionCommon):
         first.with_user(self.user_cashier).action_void("Paid twice")
         self.assertEqual(invoice.payment_state, "paid", "by the second receipt")
         self.assertEqual(
-            self.env["res.partner"]._fee_get_balance(self.subscriber, self.company),
+            self.env["fee.overdue"]._get_balance(self.subscriber, self.company),
             0.0,
         )
 

@@ -41,9 +41,7 @@ class TestRefund(FeeCollectionCommon):
         )
 
     def _balance(self):
-        return self.env["res.partner"]._fee_get_balance(
-            self.subscriber, self.env.company
-        )
+        return self.env["fee.overdue"]._get_balance(self.subscriber, self.env.company)
 
     def test_overpayment_paid_back_after_approval(self):
         self._invoice(amount=30.0, date="2024-03-01")

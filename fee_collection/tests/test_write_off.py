@@ -56,9 +56,7 @@ class TestWriteOff(FeeCollectionCommon):
         )
 
     def _balance(self):
-        return self.env["res.partner"]._fee_get_balance(
-            self.subscriber, self.env.company
-        )
+        return self.env["fee.overdue"]._get_balance(self.subscriber, self.env.company)
 
     # ------------------------------------------------------------------
     # Accounting

@@ -7,5 +7,5 @@ class AccountMoveReversal(models.TransientModel):
     def reverse_moves(self, is_modify=False):
         # A credit note is posted, then reconciled with its invoice: the subscribers are
         # judged once, at the end.
-        with self.env["res.partner"]._fee_judge_dunning_once():
+        with self.env["fee.dunning.reaction"]._judge_once():
             return super().reverse_moves(is_modify=is_modify)

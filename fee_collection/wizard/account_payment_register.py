@@ -6,5 +6,5 @@ class AccountPaymentRegister(models.TransientModel):
 
     def _create_payments(self):
         # Posted, then reconciled: the subscribers are judged once, at the end.
-        with self.env["res.partner"]._fee_judge_dunning_once():
+        with self.env["fee.dunning.reaction"]._judge_once():
             return super()._create_payments()

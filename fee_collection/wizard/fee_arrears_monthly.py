@@ -142,13 +142,15 @@ class FeeArrearsMonthly(models.TransientModel):
             (self.env._("Net New Bad Debt"), "net_bad_debt", xlsx.MONEY),
             (self.env._("Bad-Debt Rate"), "bad_debt_rate", xlsx.PERCENT),
         ]
+        currency = self.env.company.currency_id
         rows = []
         for label, key, kind in lines:
-            change = (
-                round(now[key] - before[key], 4)
-                if now[key] is not None and before[key] is not None
-                else None
-            )
+            if now[key] is None or before[key] is None:
+                change = None
+            elif kind == xlsx.MONEY:
+                change = currency.round(now[key] - before[key])
+            else:
+                change = round(now[key] - before[key], 4)
             rows.append([label, (now[key], kind), (before[key], kind), (change, kind)])
         workbook.add_table(
             self.env._("Summary"),

@@ -3,8 +3,6 @@ from odoo.exceptions import UserError
 
 from ..tools import check_finite_numbers, keep_given_values
 
-ACCOUNTANT = "fee_collection.group_fee_accountant"
-
 
 class FeeCollectionOutcome(models.TransientModel):
     """What a collector records after a call or a visit, from the phone: each outcome is

@@ -1,7 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-MANAGER = "fee_collection.group_fee_manager"
+from ..tools.groups import MANAGER
 
 
 class FeeCollectorReassign(models.TransientModel):
@@ -100,7 +100,7 @@ class FeeCollectorReassign(models.TransientModel):
                 )
             )
         for collector, lines in self.line_ids.grouped("new_collector_id").items():
-            lines.partner_id._fee_reassign(collector)
+            self.env["fee.collector.rule"]._reassign(lines.partner_id, collector)
         return {"type": "ir.actions.act_window_close"}
 
     def _check_manager(self):

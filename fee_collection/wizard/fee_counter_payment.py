@@ -9,8 +9,6 @@ from ..tools import (
     normalize_id_number,
 )
 
-ID_NUMBER_TAIL = 4
-
 
 class FeeCounterPayment(models.TransientModel):
     """The cashier's counter (现场收费): find the subscriber by service number, ID number,
@@ -176,7 +174,7 @@ class FeeCounterPayment(models.TransientModel):
             )
             partner = wizard.partner_id._origin.commercial_partner_id
             balance = (
-                self.env["res.partner"]._fee_get_balance(partner, wizard.company_id)
+                self.env["fee.overdue"]._get_balance(partner, wizard.company_id)
                 if partner
                 else 0.0
             )
@@ -421,77 +419,3 @@ class FeeCounterPayment(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
-
-
-class FeeCounterPaymentCandidate(models.TransientModel):
-    """A subscriber the counter's search found among several, with what tells namesakes
-    apart: services, address, the ID number's last digits."""
-
-    _name = "fee.counter.payment.candidate"
-    _description = "Counter Payment Candidate"
-
-    wizard_id = fields.Many2one(
-        "fee.counter.payment", required=True, ondelete="cascade"
-    )
-    partner_id = fields.Many2one("res.partner", string="Subscriber", required=True)
-    service_numbers = fields.Char(string="Services", compute="_compute_details")
-    address = fields.Char(compute="_compute_details")
-    id_number_tail = fields.Char(
-        string="ID Number Ends With", compute="_compute_details"
-    )
-    chosen = fields.Boolean(string="Choose")
-
-    @api.depends("partner_id")
-    def _compute_details(self):
-        for candidate in self:
-            partner = candidate.partner_id
-            candidate.service_numbers = ", ".join(
-                partner.subscription_ids.mapped("service_number")
-            )
-            candidate.address = ", ".join(
-                filter(None, (partner.street, partner.street2, partner.city))
-            )
-            candidate.id_number_tail = (partner.id_number or "")[-ID_NUMBER_TAIL:]
-
-
-class FeeCounterPaymentLine(models.TransientModel):
-    _name = "fee.counter.payment.line"
-    _description = "Counter Payment Invoice"
-    _order = "invoice_date_due, id"
-
-    wizard_id = fields.Many2one(
-        "fee.counter.payment", required=True, ondelete="cascade"
-    )
-    currency_id = fields.Many2one(related="wizard_id.currency_id")
-    move_id = fields.Many2one("account.move", string="Invoice", required=True)
-    invoice_date = fields.Date(related="move_id.invoice_date")
-    invoice_date_due = fields.Date(related="move_id.invoice_date_due", store=True)
-    description = fields.Text(compute="_compute_description")
-    amount_total = fields.Monetary(related="move_id.amount_total", string="Billed")
-    late_fee = fields.Monetary(
-        compute="_compute_description",
-        help="Late fees billed by this invoice, or charged on it.",
-    )
-    amount_paid = fields.Monetary(string="Already Paid", compute="_compute_paid")
-    amount_residual = fields.Monetary(related="move_id.amount_residual", string="Due")
-    selected = fields.Boolean(
-        string="Pay", help="Pay these invoices only (all, oldest first, when none)."
-    )
-
-    @api.depends("move_id")
-    def _compute_description(self):
-        for line in self:
-            invoice = line.move_id
-            line.description = "\n".join(
-                invoice.invoice_line_ids.filtered("name").mapped("name")
-            )
-            line.late_fee = (
-                invoice.amount_total
-                if invoice.fee_charge_type == "late_fee"
-                else invoice.late_fee_charged
-            )
-
-    @api.depends("move_id")
-    def _compute_paid(self):
-        for line in self:
-            line.amount_paid = line.move_id.amount_total - line.move_id.amount_residual

@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.groups import MANAGER
+
 
 class FeeLateFeeWaive(models.TransientModel):
     """Waive the late fee of invoices (manager): a credit note cancels what was charged and
@@ -25,7 +27,7 @@ class FeeLateFeeWaive(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        if not self.env.user.has_group("fee_collection.group_fee_manager"):
+        if not self.env.user.has_group(MANAGER):
             raise UserError(
                 self.env._("Only fee collection managers can waive late fees.")
             )
@@ -58,7 +60,7 @@ class FeeLateFeeWaive(models.TransientModel):
                     ],
                 }
             )
-        with self.env["res.partner"]._fee_judge_dunning_once():
+        with self.env["fee.dunning.reaction"]._judge_once():
             credit_notes = self.env["account.move"].sudo().create(credit_vals)
             credit_notes.action_post()
             moves.sudo().write(

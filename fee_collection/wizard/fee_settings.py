@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-MANAGER = "fee_collection.group_fee_manager"
+from ..tools.groups import MANAGER
+
 # The company's fee collection settings, as this form shows them.
 COMPANY_FIELDS = (
     "dunning_policy_id",

@@ -1,11 +1,18 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..tools.groups import COLLECTOR
 
 
 class FeeSubscriberDocument(models.AbstractModel):
     """What the dunning letters and statements show of each subscriber: its invoices
     open on the day they are printed, late-fee invoices included, and the payments not
     applied to them yet, read as a system step (collectors print letters but cannot read
-    invoices), for subscribers the user may work on only."""
+    invoices), for subscribers the user may work on only.
+
+    Each report name prints through a model of its own: the letters in
+    ``fee_dunning_letter_report.py``, the statements in
+    ``fee_overdue_statement_report.py``."""
 
     _name = "report.fee_collection.subscriber_document"
     _description = "Subscriber Letters and Statements"
@@ -22,10 +29,10 @@ class FeeSubscriberDocument(models.AbstractModel):
         partners = (
             docs.partner_id if report.model == "fee.dunning.line" else docs
         ).commercial_partner_id
-        partners._fee_check_workable()
+        self._check_workable(partners)
         invoices = (
-            partners.sudo()
-            ._fee_get_open_invoices()
+            self.env["fee.overdue"]
+            ._get_open_invoices(partners.sudo())
             .filtered(lambda move: move.company_id in self.env.companies)
         )
         by_partner = invoices.grouped("commercial_partner_id")
@@ -50,6 +57,33 @@ class FeeSubscriberDocument(models.AbstractModel):
             "payments": self._get_payments,
             "salutation": self._get_salutation,
         }
+
+    @api.model
+    def _check_workable(self, partners):
+        """Refuse subscribers the user may not work on, before anything of theirs is read
+        with full rights: the user is a fee collection user, and these are subscribers
+        of the user's companies that the user's record rules let them read (a
+        collector's own, any of a cashier's companies)."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group(COLLECTOR):
+            raise AccessError(
+                self.env._("Only fee collection users work on subscribers.")
+            )
+        partners.check_access("read")
+        other = partners.filtered(
+            lambda partner: (
+                not partner.is_subscriber
+                or partner.company_id not in self.env.companies
+            )
+        )
+        if other:
+            raise AccessError(
+                self.env._(
+                    "%(partner)s is not a subscriber you work on.",
+                    partner=other[0].display_name,
+                )
+            )
 
     @api.model
     def _get_credits(self, partners):
@@ -133,27 +167,3 @@ class FeeSubscriberDocument(models.AbstractModel):
         return self.with_context(lang=partner.lang).env._(
             "Dear %(name)s,", name=partner.name
         )
-
-
-class FeeDunningLetterReport(models.AbstractModel):
-    _name = "report.fee_collection.report_dunning_letter"
-    _inherit = "report.fee_collection.subscriber_document"
-    _description = "Dunning Letter"
-
-
-class FeeSubscriberLetterReport(models.AbstractModel):
-    _name = "report.fee_collection.report_subscriber_letter"
-    _inherit = "report.fee_collection.subscriber_document"
-    _description = "Dunning Letter of Subscribers"
-
-
-class FeeOverdueStatementReport(models.AbstractModel):
-    _name = "report.fee_collection.report_overdue_statement"
-    _inherit = "report.fee_collection.subscriber_document"
-    _description = "Overdue Statement"
-
-
-class FeeSubscriberStatementReport(models.AbstractModel):
-    _name = "report.fee_collection.report_subscriber_statement"
-    _inherit = "report.fee_collection.subscriber_document"
-    _description = "Overdue Statement of Subscribers"

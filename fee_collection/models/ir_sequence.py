@@ -1,0 +1,59 @@
+from collections import Counter
+
+from odoo import api, models
+from odoo.tools import SQL
+
+
+class IrSequence(models.Model):
+    _inherit = "ir.sequence"
+
+    @api.model
+    def _fee_next_by_code_for_dates(self, sequence_code, dates):
+        """What ``next_by_code(sequence_code, sequence_date=date)`` gives for each of
+        ``dates`` in turn (False without a sequence): each date picks its date range
+        when the sequence has date ranges. The daily dispatch numbers thousands of
+        orders, and a sequence call each would cost a query each: the numbers of a date
+        range, or of a sequence without ranges, are drawn in one query."""
+        sequence = self.sudo().search(
+            [
+                ("code", "=", sequence_code),
+                ("company_id", "in", [self.env.company.id, False]),
+            ],
+            order="company_id",
+            limit=1,
+        )
+        if not sequence or sequence.implementation != "standard" or len(dates) < 2:
+            return [
+                self.next_by_code(sequence_code, sequence_date=date) for date in dates
+            ]
+        # The sequence itself, or the date range of each date (made when missing).
+        sources = {
+            date: sequence._get_current_sequence(date) for date in dict.fromkeys(dates)
+        }
+        numbers = {
+            source: iter(sequence._fee_draw_numbers(source, count))
+            for source, count in Counter(sources[date] for date in dates).items()
+        }
+        return [next(numbers[sources[date]]) for date in dates]
+
+    def _fee_draw_numbers(self, source, count):
+        """``count`` numbers of this sequence (of the standard implementation) in one
+        query, from ``source``: the sequence itself, or one of its date ranges, which
+        has numbers of its own and gives the prefix its range dates, as
+        ``ir.sequence.date_range._next`` does."""
+        self.ensure_one()
+        if self.use_date_range:
+            sql_sequence = f"ir_sequence_{self.id:03d}_{source.id:03d}"
+            prefix, suffix = self._get_prefix_suffix(date_range=source.date_from)
+        else:
+            sql_sequence = f"ir_sequence_{self.id:03d}"
+            prefix, suffix = self._get_prefix_suffix()
+        self.env.cr.execute(
+            SQL("SELECT nextval(%s) FROM generate_series(1, %s)", sql_sequence, count)
+        )
+        # get_next_char interpolates the prefix's date parts again for each number (a
+        # dozen strftime calls each, a fifth of a 50,000-order dispatch): once is enough.
+        return [
+            f"{prefix}{number:0{self.padding}d}{suffix}"
+            for (number,) in self.env.cr.fetchall()
+        ]
