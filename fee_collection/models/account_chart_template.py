@@ -7,6 +7,8 @@ class AccountChartTemplate(models.AbstractModel):
     def _post_load_data(self, template_code, company, template_data):
         result = super()._post_load_data(template_code, company, template_data)
         # A company that gets its chart of accounts after the add-on gets its bad-debt
-        # accounts with it.
-        (company or self.env.company)._fee_setup_write_off_accounts()
+        # and agent accounts with it.
+        company = company or self.env.company
+        company._fee_setup_write_off_accounts()
+        company._fee_setup_agent_accounts()
         return result

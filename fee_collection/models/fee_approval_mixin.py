@@ -6,6 +6,11 @@ from ..tools import check_protected_fields, check_separation
 from ..tools.groups import MANAGER
 
 
+def _upper_first(text):
+    """``text`` to begin a sentence or a title (``str.capitalize`` lowers the rest)."""
+    return text[:1].upper() + text[1:]
+
+
 class FeeApprovalMixin(models.AbstractModel):
     """A request that a manager approves or rejects: asked for as a draft, submitted
     (a to-do for each manager of its company), then approved, or rejected with a
@@ -14,14 +19,19 @@ class FeeApprovalMixin(models.AbstractModel):
 
     What was submitted is what the manager decides on: the workflow's fields are
     written by the workflow only, and what the request asks for changes while it is a
-    draft only. A model using the mixin has a ``name`` and a ``company_id``, says what
-    it checks on submission and what approving does, and words the refusals as its
-    users know the document."""
+    draft only. A model using the mixin numbers its requests, says what it checks on
+    submission and what approving does, and words the refusals as its users know the
+    document: what they call it, or each refusal in its own words."""
 
     _name = "fee.approval.mixin"
     _description = "Approval Workflow"
     _inherit = ["mail.thread", "mail.activity.mixin"]
+    _check_company_auto = True
 
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -112,7 +122,7 @@ class FeeApprovalMixin(models.AbstractModel):
         """The fields only the workflow writes, as ``check_protected_fields`` takes
         them: {field: None}."""
         return dict.fromkeys(
-            ("state", "requested_by_id", "approved_by_id", "rejection_reason")
+            ("name", "state", "requested_by_id", "approved_by_id", "rejection_reason")
         )
 
     def _get_request_fields(self):
@@ -131,32 +141,59 @@ class FeeApprovalMixin(models.AbstractModel):
         self._set_state("approved", approved_by_id=self.env.uid)
 
     # ------------------------------------------------------------------
-    # The document's words, translated, which each model gives
+    # The document's words, translated: a model gives what its users call
+    # the request, or words each refusal itself
     # ------------------------------------------------------------------
+
+    def _get_request_label(self):
+        """What the users call the request, as inside a sentence: "refund"."""
+        raise NotImplementedError
 
     def _get_state_refusal(self, state):
         """This request is in ``state`` (its label), which the action does not take."""
-        raise NotImplementedError
+        return self.env._(
+            "%(request)s %(name)s is %(state)s.",
+            request=_upper_first(self._get_request_label()),
+            name=self.name,
+            state=state,
+        )
 
     def _get_approver_refusal(self):
         """The user is not in the approver group."""
-        raise NotImplementedError
+        return self.env._(
+            "Only fee collection managers approve or reject %(request)s requests.",
+            request=self._get_request_label(),
+        )
 
     def _get_self_approval_refusal(self):
         """The user asked for this request and may not approve it."""
-        raise NotImplementedError
+        return self.env._(
+            "You asked for %(request)s %(name)s: another manager approves it.",
+            request=self._get_request_label(),
+            name=self.name,
+        )
 
     def _get_missing_rejection_reason_refusal(self):
         """The manager rejects without a reason."""
-        raise NotImplementedError
+        return self.env._(
+            "Give the reason for rejecting the %(request)s.",
+            request=self._get_request_label(),
+        )
 
     def _get_approval_activity_summary(self):
         """The approvers' to-do for this request, in its company's language."""
-        raise NotImplementedError
+        env = self.company_id._fee_get_lang_env()
+        return env._(
+            "Approve %(request)s %(name)s",
+            request=self.with_env(env)._get_request_label(),
+            name=self.name,
+        )
 
     def _get_rejection_title(self):
         """The title of the rejection dialog."""
-        raise NotImplementedError
+        return self.env._(
+            "Reject %(request)s", request=_upper_first(self._get_request_label())
+        )
 
     # ------------------------------------------------------------------
     # Checks and helpers

@@ -28,19 +28,15 @@ class FeeBillingRun(models.Model):
 
     _name = "fee.billing.run"
     _description = "Billing Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["fee.batch.run.mixin"]
     _order = "date desc, id desc"
-    _check_company_auto = True
+    _batch_cron_xmlid = "fee_collection.ir_cron_fee_billing"
 
-    name = fields.Char(required=True, readonly=True, copy=False, default="/")
     date = fields.Date(
         required=True,
         default=fields.Date.context_today,
         tracking=True,
         help="Every service period starting on or before this date is billed.",
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     journal_id = fields.Many2one(
@@ -126,20 +122,6 @@ class FeeBillingRun(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Numbered once the user is known to be allowed to create runs.
-        self.check_access("create")
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(vals.get("company_id") or self.env.company.id)
-                    .next_by_code("fee.billing.run")
-                    or "/"
-                )
-        return super().create(vals_list)
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
         if self.invoice_ids:
@@ -172,21 +154,14 @@ class FeeBillingRun(models.Model):
         if not queued:
             return True
         queued.state = "running"
-        self.env.ref("fee_collection.ir_cron_fee_billing").sudo()._trigger()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "%(runs)s: more than %(count)s services are due, they are billed in the "
-                    "background. Refresh the run to follow it.",
-                    runs=", ".join(queued.mapped("name")),
-                    count=SYNC_RUN_MAX_SERVICES,
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return queued._queue_for_scheduler(
+            self.env._(
+                "%(runs)s: more than %(count)s services are due, they are billed in the "
+                "background. Refresh the run to follow it.",
+                runs=", ".join(queued.mapped("name")),
+                count=SYNC_RUN_MAX_SERVICES,
+            )
+        )
 
     def _cron_bill_due_services(self, batch_size=500):
         """Daily, and when a user queues a large run: bill one bounded batch of today's run
@@ -209,7 +184,7 @@ class FeeBillingRun(models.Model):
         runs = self.search([("state", "=", "running")])
         if runs:
             runs._bill_batch_for_scheduler(batch_size)
-            self.env.ref("fee_collection.ir_cron_fee_billing").sudo()._trigger()
+            self._trigger_batch_cron()
 
     def _bill_batch_for_scheduler(self, batch_size):
         """Bill one batch of each run and report progress to the scheduler; returns the

@@ -15,15 +15,11 @@ class FeeDunningRun(models.Model):
 
     _name = "fee.dunning.run"
     _description = "Dunning Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["fee.batch.run.mixin"]
     _order = "date desc, id desc"
-    _check_company_auto = True
+    _batch_cron_xmlid = "fee_collection.ir_cron_fee_dunning"
 
-    name = fields.Char(required=True, readonly=True, copy=False, default="/")
     date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -52,17 +48,6 @@ class FeeDunningRun(models.Model):
                 counts.get((run, state), 0) for state in ("draft", "done", "skipped")
             )
             run.skipped_count = counts.get((run, "skipped"), 0)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Numbered once the user is known to be allowed to create runs.
-        self.check_access("create")
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code("fee.dunning.run") or "/"
-                )
-        return super().create(vals_list)
 
     # ------------------------------------------------------------------
     # Actions
@@ -108,21 +93,14 @@ class FeeDunningRun(models.Model):
         if not queued:
             return True
         queued.state = "running"
-        self.env.ref("fee_collection.ir_cron_fee_dunning").sudo()._trigger()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "%(runs)s: more than %(count)s subscribers to dun, they are dunned in "
-                    "the background. Refresh the run to follow it.",
-                    runs=", ".join(queued.mapped("name")),
-                    count=SYNC_RUN_MAX_LINES,
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return queued._queue_for_scheduler(
+            self.env._(
+                "%(runs)s: more than %(count)s subscribers to dun, they are dunned in "
+                "the background. Refresh the run to follow it.",
+                runs=", ".join(queued.mapped("name")),
+                count=SYNC_RUN_MAX_LINES,
+            )
+        )
 
     def action_view_lines(self):
         self.ensure_one()
@@ -152,7 +130,7 @@ class FeeDunningRun(models.Model):
         )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining or running.filtered(lambda run: run.state == "done"):
-            self.env.ref("fee_collection.ir_cron_fee_dunning").sudo()._trigger()
+            self._trigger_batch_cron()
 
     @api.model
     def _get_todays_runs(self, companies):

@@ -153,21 +153,15 @@ class FeeReceipt(models.Model):
         """The company's gapless receipt sequence, made on first use: a receipt number is
         never skipped nor reused (no_gap: taken under a row lock, rolled back with the
         transaction that fails)."""
-        Sequence = self.env["ir.sequence"].sudo()
-        sequence = Sequence.search(
-            [("code", "=", "fee.receipt"), ("company_id", "=", company.id)], limit=1
-        )
-        return sequence or Sequence.create(
-            {
-                "name": company._fee_get_lang_env()._(
-                    "Receipts of %(company)s", company=company.name
-                ),
-                "code": "fee.receipt",
-                "company_id": company.id,
+        return self.env["ir.sequence"]._fee_get_company_sequence(
+            "fee.receipt",
+            company,
+            lambda env: {
+                "name": env._("Receipts of %(company)s", company=company.name),
                 "implementation": "no_gap",
                 "prefix": "SK/%(year)s/",
                 "padding": 6,
-            }
+            },
         )
 
     def _number(self):

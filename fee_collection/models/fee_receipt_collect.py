@@ -4,7 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_is_zero, format_amount
 
-from ..tools.groups import CASHIER, COLLECTOR
+from ..tools.groups import AGENT_STAFF, CASHIER, COLLECTOR
 
 # Longest paper receipt number: longer is a typing or file error.
 PAPER_NUMBER_SIZE = 64
@@ -48,11 +48,14 @@ class FeeReceipt(models.Model):
         who took the money)."""
         subscriber.ensure_one()
         company = self.env.company
-        partner = subscriber.commercial_partner_id
+        # Read as the system: an agent outlet's staff may not read the subscriber's
+        # file, internal users' right to is checked below.
+        partner = subscriber.sudo().commercial_partner_id
+        # Which journals a channel takes money in is checked below.
+        journal = journal.sudo()
         user = user or self.env.user
         date = date or fields.Date.context_today(self)
         paper_number = (paper_number or "").strip().upper() or None
-        Receipt = self.env["fee.receipt"]
         self._check_collection(
             partner,
             amount,
@@ -61,6 +64,7 @@ class FeeReceipt(models.Model):
             company=company,
             user=user,
             paper_number=paper_number,
+            agent=agent,
         )
         invoices = (
             self._check_invoices(partner, invoices, company) if invoices else None
@@ -68,6 +72,47 @@ class FeeReceipt(models.Model):
         session = self.env["fee.cash.session"]._get_for_collection(
             channel, user, company, session
         )
+        # An outlet's counter staff have no rights on the subscriber's books: past the
+        # checks above, booking is a system step for them.
+        booker = self.sudo() if self.env.user.share else self
+        receipt = booker._book_collection(
+            partner,
+            amount,
+            journal,
+            channel=channel,
+            company=company,
+            user=user,
+            date=date,
+            invoices=invoices,
+            session=session,
+            order=order,
+            agent=agent,
+            paper_number=paper_number,
+            amount_tendered=amount_tendered,
+        )
+        return receipt.with_env(self.env)
+
+    @api.model
+    def _book_collection(
+        self,
+        partner,
+        amount,
+        journal,
+        *,
+        channel,
+        company,
+        user,
+        date,
+        invoices,
+        session,
+        order,
+        agent,
+        paper_number,
+        amount_tendered,
+    ):
+        """The payment, its reconciliation, the receipt and its number, dunning's
+        reaction, for a collection ``_collect`` has checked."""
+        Receipt = self.env["fee.receipt"]
         self._lock_open_items(partner)
         # The payment and its reconciliation without the chatter's work per invoice (a
         # tracking message, its followers' look-ups ... a dozen queries an invoice):
@@ -154,7 +199,7 @@ class FeeReceipt(models.Model):
                 payment.memo = receipt.name
             receipt._log_on_invoices()
         self.env["fee.anomaly"].sudo()._check_duplicate_receipts(receipt)
-        return receipt.with_env(self.env)
+        return receipt
 
     @api.model
     def _lock_open_items(self, partners):
@@ -172,16 +217,11 @@ class FeeReceipt(models.Model):
 
     @api.model
     def _check_collection(
-        self, partner, amount, journal, *, channel, company, user, paper_number
+        self, partner, amount, journal, *, channel, company, user, paper_number, agent
     ):
         """Refuse money that cannot be taken, with the reason, before anything is written."""
         if not self.env.su:
-            group = COLLECTOR if channel == "field" else CASHIER
-            if not self.env.user.has_group(group):
-                raise AccessError(
-                    self.env._("You are not allowed to take payments of subscribers.")
-                )
-            partner.check_access("read")
+            self._check_collector_rights(partner, channel, agent)
         self._check_amount(amount, company)
         if not partner.is_subscriber:
             raise UserError(
@@ -236,12 +276,41 @@ class FeeReceipt(models.Model):
                     company=company.name,
                 )
             )
-        if not user.active or user.share:
+        if not user.active or (user.share and channel != "agent"):
             raise UserError(
                 self.env._("%(user)s cannot take payments.", user=user.display_name)
             )
+        if channel == "agent":
+            if not agent:
+                raise UserError(
+                    self.env._("Name the agent outlet that took the collection.")
+                )
+            agent._fee_check_agent_collection(amount, journal, user, company)
+        elif agent:
+            raise UserError(
+                self.env._("Only collections of the agent channel name an agent.")
+            )
         if paper_number:
             self._check_paper_number(paper_number, company)
+
+    @api.model
+    def _check_collector_rights(self, partner, channel, agent):
+        """Cashiers take money at the counter (and register an outlet's), collectors in
+        the field; an outlet's counter staff, who never see the subscriber's file, for
+        their own outlet only."""
+        user = self.env.user
+        if channel == "agent" and user.has_group(AGENT_STAFF):
+            if agent and user.partner_id.commercial_partner_id == agent.sudo():
+                return
+            raise AccessError(
+                self.env._("You take payments for your own agent outlet only.")
+            )
+        group = COLLECTOR if channel == "field" else CASHIER
+        if not user.has_group(group):
+            raise AccessError(
+                self.env._("You are not allowed to take payments of subscribers.")
+            )
+        partner.with_env(self.env).check_access("read")
 
     @api.model
     def _check_amount(self, amount, company):

@@ -30,18 +30,11 @@ class FeeReceiptImport(models.Model):
 
     _name = "fee.receipt.import"
     _description = "Paper Receipts Backfill"
-    _inherit = ["mail.thread"]
+    _inherit = ["fee.batch.run.mixin"]
     _order = "create_date desc, id desc"
-    _check_company_auto = True
+    _batch_cron_xmlid = "fee_collection.ir_cron_fee_receipt_import"
 
-    name = fields.Char(required=True, readonly=True, copy=False, default="/")
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        readonly=True,
-        index=True,
-        default=lambda self: self.env.company,
-    )
+    company_id = fields.Many2one(readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     file = fields.Binary(required=True, attachment=True)
     file_name = fields.Char()
@@ -113,12 +106,8 @@ class FeeReceiptImport(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.check_access("create")
         for vals in vals_list:
             check_protected_fields(self.browse(), vals, WORKFLOW_FIELDS)
-            vals["name"] = (
-                self.env["ir.sequence"].next_by_code("fee.receipt.import") or "/"
-            )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -201,21 +190,14 @@ class FeeReceiptImport(models.Model):
             self._message_log(body=self._get_done_message())
             return True
         self.sudo().state = "posting"
-        self.env.ref("fee_collection.ir_cron_fee_receipt_import").sudo()._trigger()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "%(name)s: its %(count)s receipts are posted in the background; "
-                    "you will be notified when it is done.",
-                    name=self.name,
-                    count=len(lines),
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self._queue_for_scheduler(
+            self.env._(
+                "%(name)s: its %(count)s receipts are posted in the background; "
+                "you will be notified when it is done.",
+                name=self.name,
+                count=len(lines),
+            )
+        )
 
     # ------------------------------------------------------------------
     # Posting

@@ -14,12 +14,7 @@ class FeeRefundRequest(models.Model):
     _description = "Refund Request"
     _inherit = ["fee.approval.mixin"]
     _order = "create_date desc, id desc"
-    _check_company_auto = True
 
-    name = fields.Char(required=True, readonly=True, copy=False, default="/")
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one(
         "res.partner",
@@ -154,7 +149,7 @@ class FeeRefundRequest(models.Model):
     def _get_workflow_fields(self):
         return {
             **super()._get_workflow_fields(),
-            **dict.fromkeys(("name", "credit_note_id", "payment_id")),
+            **dict.fromkeys(("credit_note_id", "payment_id")),
         }
 
     def _get_request_fields(self):
@@ -410,25 +405,5 @@ class FeeRefundRequest(models.Model):
     # The approval's words
     # ------------------------------------------------------------------
 
-    def _get_state_refusal(self, state):
-        return self.env._("Refund %(name)s is %(state)s.", name=self.name, state=state)
-
-    def _get_approver_refusal(self):
-        return self.env._("Only fee collection managers approve or reject refunds.")
-
-    def _get_self_approval_refusal(self):
-        return self.env._(
-            "You asked for refund %(name)s: another manager approves it.",
-            name=self.name,
-        )
-
-    def _get_missing_rejection_reason_refusal(self):
-        return self.env._("Give the reason for rejecting the refund.")
-
-    def _get_approval_activity_summary(self):
-        return self.company_id._fee_get_lang_env()._(
-            "Approve refund %(name)s", name=self.name
-        )
-
-    def _get_rejection_title(self):
-        return self.env._("Reject Refund")
+    def _get_request_label(self):
+        return self.env._("refund")

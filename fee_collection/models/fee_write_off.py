@@ -20,12 +20,7 @@ class FeeWriteOff(models.Model):
     _description = "Bad Debt Write-off"
     _inherit = ["fee.approval.mixin"]
     _order = "create_date desc, id desc"
-    _check_company_auto = True
 
-    name = fields.Char(required=True, readonly=True, copy=False, default="/")
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one(
         "res.partner",
@@ -185,7 +180,7 @@ class FeeWriteOff(models.Model):
         """What the manager approved is what is booked."""
         return {
             **super()._get_workflow_fields(),
-            **dict.fromkeys(("name", "amount", "move_id", "amount_recovered")),
+            **dict.fromkeys(("amount", "move_id", "amount_recovered")),
         }
 
     def _get_request_fields(self):
@@ -367,20 +362,14 @@ class FeeWriteOff(models.Model):
     @api.model
     def _get_sequence(self, company):
         """The company's numbering of write-offs, made on first use."""
-        Sequence = self.env["ir.sequence"].sudo()
-        sequence = Sequence.search(
-            [("code", "=", "fee.write.off"), ("company_id", "=", company.id)], limit=1
-        )
-        return sequence or Sequence.create(
-            {
-                "name": company._fee_get_lang_env()._(
-                    "Write-offs of %(company)s", company=company.name
-                ),
-                "code": "fee.write.off",
-                "company_id": company.id,
+        return self.env["ir.sequence"]._fee_get_company_sequence(
+            "fee.write.off",
+            company,
+            lambda env: {
+                "name": env._("Write-offs of %(company)s", company=company.name),
                 "prefix": "WO/%(year)s/",
                 "padding": 5,
-            }
+            },
         )
 
     @api.model
@@ -491,27 +480,5 @@ class FeeWriteOff(models.Model):
     # The approval's words
     # ------------------------------------------------------------------
 
-    def _get_state_refusal(self, state):
-        return self.env._(
-            "Write-off %(name)s is %(state)s.", name=self.name, state=state
-        )
-
-    def _get_approver_refusal(self):
-        return self.env._("Only fee collection managers approve or reject write-offs.")
-
-    def _get_self_approval_refusal(self):
-        return self.env._(
-            "You asked for write-off %(name)s: another manager approves it.",
-            name=self.name,
-        )
-
-    def _get_missing_rejection_reason_refusal(self):
-        return self.env._("Give the reason for rejecting the write-off.")
-
-    def _get_approval_activity_summary(self):
-        return self.company_id._fee_get_lang_env()._(
-            "Approve write-off %(name)s", name=self.name
-        )
-
-    def _get_rejection_title(self):
-        return self.env._("Reject Write-off")
+    def _get_request_label(self):
+        return self.env._("write-off")

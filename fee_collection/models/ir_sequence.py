@@ -8,6 +8,23 @@ class IrSequence(models.Model):
     _inherit = "ir.sequence"
 
     @api.model
+    def _fee_get_company_sequence(self, code, company, prepare_vals):
+        """``company``'s sequence of ``code``, made on first use with the values of
+        ``prepare_vals(env)`` (its name, prefix, ...), ``env`` being in the company's
+        language; called only then."""
+        Sequence = self.sudo()
+        sequence = Sequence.search(
+            [("code", "=", code), ("company_id", "=", company.id)], limit=1
+        )
+        return sequence or Sequence.create(
+            {
+                **prepare_vals(company._fee_get_lang_env()),
+                "code": code,
+                "company_id": company.id,
+            }
+        )
+
+    @api.model
     def _fee_next_by_code_for_dates(self, sequence_code, dates):
         """What ``next_by_code(sequence_code, sequence_date=date)`` gives for each of
         ``dates`` in turn (False without a sequence): each date picks its date range

@@ -19,33 +19,38 @@ COLLECTOR_JOURNAL_PREFIX = "FC"
 COLLECTOR_JOURNAL_SUFFIX_SIZE = 3
 
 
-class ResCompany(models.Model):
-    _inherit = "res.company"
+class FeeCompanySettings(models.AbstractModel):
+    """Fee collection's settings of a company, defined once: kept on the company, which
+    checks them, and shown by the settings form of fee collection's managers
+    (``fee.settings``), which writes them back."""
 
+    _name = "fee.company.settings"
+    _description = "Fee Collection Settings of a Company"
+
+    # The currency of the amounts: the company's.
+    currency_id = fields.Many2one("res.currency")
     dunning_policy_id = fields.Many2one(
-        "fee.dunning.policy",
-        string="Default Dunning Policy",
-        domain="[('company_id', '=', id)]",
-    )
-    late_fee_daily_rate = fields.Float(
-        digits=(16, 6),
-        help="Late fee per day on the overdue amount, e.g. 0.0003 for 0.03%/day.",
-    )
-    late_fee_grace_days = fields.Integer(
-        help="Days after the due date before late fees accrue."
-    )
-    late_fee_cap_ratio = fields.Float(
-        digits=(16, 4),
-        default=1.0,
-        help="Maximum late fee of an invoice as a ratio of its amount (1.0 = 100%).",
-    )
-    late_fee_product_id = fields.Many2one(
-        "product.product", string="Late Fee Item", domain="[('type', '=', 'service')]"
+        "fee.dunning.policy", string="Default Dunning Policy"
     )
     dunning_fee_product_id = fields.Many2one(
         "product.product",
         string="Dunning Fee Item",
         domain="[('type', '=', 'service')]",
+    )
+    late_fee_daily_rate = fields.Float(
+        string="Late Fee a Day", digits=(16, 6), help="0.05% is 0.0005."
+    )
+    late_fee_grace_days = fields.Integer(
+        string="Grace Days", help="Days after the due date before late fees accrue."
+    )
+    late_fee_cap_ratio = fields.Float(
+        string="Late Fee Cap",
+        digits=(16, 4),
+        default=1.0,
+        help="Of the amount it is charged on.",
+    )
+    late_fee_product_id = fields.Many2one(
+        "product.product", string="Late Fee Item", domain="[('type', '=', 'service')]"
     )
     fee_promise_max_days = fields.Integer(
         string="Promise Horizon (Days)",
@@ -68,30 +73,26 @@ class ResCompany(models.Model):
         "visit order (0: never).",
     )
     fee_duplicate_window_minutes = fields.Integer(
-        string="Duplicate Payment Window (Minutes)",
+        string="Duplicate Payment Window",
         default=10,
         help="Two receipts of the same subscriber and amount within this many minutes "
         "raise a duplicate payment alert (异常交易预警).",
     )
     fee_cash_difference_threshold = fields.Monetary(
-        string="Cash Difference Alert Above",
-        currency_field="currency_id",
+        string="Cash Difference Alert",
         default=50.0,
         help="A validated cash session whose difference exceeds this raises an alert.",
     )
 
     fee_max_receipt_amount = fields.Monetary(
         string="Largest Receipt",
-        currency_field="currency_id",
         default=100000.0,
-        help="A receipt above this amount is refused as a likely typing error (0: no "
-        "limit).",
+        help="Larger amounts are refused (0: no limit).",
     )
     fee_allow_self_approval = fields.Boolean(
         string="One-person Office",
-        help="The same person may validate the cash session in which they took money, "
-        "and approve a refund or write-off they asked for: each time, it is noted on "
-        "the document. Otherwise another person must.",
+        help="Whoever took the money may validate their own session, whoever asked "
+        "for a refund or write-off may approve it; it is noted on the document.",
     )
 
     # Bad debts (坏账)
@@ -99,14 +100,21 @@ class ResCompany(models.Model):
         "account.account",
         string="Bad Debt Expense Account",
         domain="[('account_type', 'in', ('expense', 'expense_other'))]",
-        help="Debited by approved write-offs (坏账核销) for what the invoices still owed.",
+        help="Debited by approved write-offs.",
     )
     fee_bad_debt_recovery_account_id = fields.Many2one(
         "account.account",
         string="Bad Debt Recovery Account",
         domain="[('account_type', 'in', ('income', 'income_other'))]",
-        help="Credited by what subscribers pay on written-off debts (坏账收回).",
+        help="Credited by what subscribers pay on written-off debts.",
     )
+
+
+class ResCompany(models.Model):
+    _name = "res.company"
+    _inherit = ["res.company", "fee.company.settings"]
+
+    dunning_policy_id = fields.Many2one(domain="[('company_id', '=', id)]")
 
     def _fee_get_lang_env(self):
         """The environment in the company's language. What is stored for everyone to

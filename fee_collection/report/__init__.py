@@ -1,4 +1,6 @@
 from . import (
+    fee_agent_channel_report,
+    fee_agent_statement_report,
     fee_arrears_fact,
     fee_arrears_report,
     fee_arrears_settlement,

@@ -1,4 +1,8 @@
 from . import (
+    test_agent,
+    test_agent_portal,
+    test_agent_reports,
+    test_agent_views,
     test_access,
     test_accountant_tour,
     test_arrears_currency,

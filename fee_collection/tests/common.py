@@ -98,6 +98,71 @@ class FeeCollectionCommon(AccountTestInvoicingCommon):
             subscription.action_activate()
         return subscription
 
+    @classmethod
+    def _create_dunning_policy(cls, name, *levels):
+        """Make the company's dunning policy ``name`` of ``levels``, each level's values,
+        numbered in order."""
+        policy = cls.env["fee.dunning.policy"].create(
+            {
+                "name": name,
+                "level_ids": [
+                    Command.create({"sequence": sequence, **level})
+                    for sequence, level in enumerate(levels, start=1)
+                ],
+            }
+        )
+        cls.env.company.dunning_policy_id = policy
+        return policy
+
+    @classmethod
+    def _sms_reminder_level(cls):
+        """A level's values: a reminder by SMS one day overdue."""
+        return {
+            "name": "Reminder",
+            "days_overdue": 1,
+            "send_sms": True,
+            "sms_template_id": cls.env.ref(
+                "fee_collection.sms_template_dunning_reminder"
+            ).id,
+        }
+
+    @classmethod
+    def _setup_late_fees(cls):
+        """Charge late fees of 0.1% a day after 5 days of grace, capped at a tenth of the
+        debt; returns their product."""
+        product = cls._create_product(
+            name="Late Fee", type="service", taxes_id=[Command.clear()]
+        )
+        cls.env.company.write(
+            {
+                "late_fee_daily_rate": 0.001,
+                "late_fee_grace_days": 5,
+                "late_fee_cap_ratio": 0.1,
+                "late_fee_product_id": product.id,
+            }
+        )
+        return product
+
+    @classmethod
+    def _create_grid_2_subscriber(cls):
+        """Li Qiang, in a second grid of the branch, worked by the second collector."""
+        grid_2 = cls.env["fee.area"].create(
+            {
+                "name": "Grid 2",
+                "code": "N02",
+                "parent_id": cls.branch.id,
+                "collector_ids": cls.user_collector_2.ids,
+            }
+        )
+        return cls._create_subscriber("Li Qiang", sequence="032", area_id=grid_2.id)
+
+    @classmethod
+    def _payment_journal(cls, method):
+        """The company's counter journals of payment ``method``."""
+        return cls.env.company._fee_get_payment_journals().filtered(
+            lambda journal: journal.fee_payment_method == method
+        )
+
     def _invoice(self, amount=100.0, date="2024-01-01", due=None, partner=None):
         """A posted invoice of one untaxed line, due on ``due`` (its date by default)."""
         invoice = self.env["account.move"].create(

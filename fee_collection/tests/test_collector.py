@@ -20,31 +20,12 @@ class TestCollector(FeeCollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.policy = cls.env["fee.dunning.policy"].create(
-            {
-                "name": "Collectors (test)",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "sequence": 1,
-                            "name": "Call",
-                            "days_overdue": 1,
-                            "order_type": "phone",
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "sequence": 2,
-                            "name": "Visit",
-                            "days_overdue": 30,
-                            "order_type": "visit",
-                        }
-                    ),
-                ],
-            }
+        cls.policy = cls._create_dunning_policy(
+            "Collectors (test)",
+            {"name": "Call", "days_overdue": 1, "order_type": "phone"},
+            {"name": "Visit", "days_overdue": 30, "order_type": "visit"},
         )
         cls.call, cls.visit = cls.policy.level_ids
-        cls.env.company.dunning_policy_id = cls.policy
         cls.neighbour = cls._create_subscriber("Li Qiang", sequence="032")
         cls.service = cls._create_subscription(
             number="TV-0001", date_start="2024-01-01"

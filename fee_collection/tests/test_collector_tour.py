@@ -3,7 +3,7 @@ import time
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common import FeeCollectionCommon
@@ -21,22 +21,10 @@ class TestCollectorTour(PhoneTourMixin, FeeCollectionCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.policy = cls.env["fee.dunning.policy"].create(
-            {
-                "name": "Collector tour",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "sequence": 1,
-                            "name": "Call",
-                            "days_overdue": 1,
-                            "order_type": "phone",
-                        }
-                    ),
-                ],
-            }
+        cls.policy = cls._create_dunning_policy(
+            "Collector tour",
+            {"name": "Call", "days_overdue": 1, "order_type": "phone"},
         )
-        cls.env.company.dunning_policy_id = cls.policy
         # Both in the collector's grid.
         cls.promising = cls._create_subscriber("Liu Yang", sequence="811")
         cls.paying = cls._create_subscriber("Sun Mei", sequence="812")

@@ -24,7 +24,7 @@ class TestCounter(FeeCollectionCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.journals = cls.env.company._fee_get_payment_journals()
-        cls.cash = cls.journals.filtered(lambda j: j.fee_payment_method == "cash")
+        cls.cash = cls._payment_journal("cash")
         cls.wechat = cls.journals.filtered(lambda j: j.code == "WXPAY")
         cls.service = cls._create_subscription(
             number="TV-0001", date_start="2024-01-01"

@@ -5,7 +5,7 @@ from pathlib import Path
 from freezegun import freeze_time
 from PIL import Image
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
@@ -24,27 +24,17 @@ class TestDesk(FeeCollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.policy = cls.env["fee.dunning.policy"].create(
+        cls.policy = cls._create_dunning_policy(
+            "Desk (test)",
+            {"name": "Reminder", "days_overdue": 1},
             {
-                "name": "Desk (test)",
-                "level_ids": [
-                    Command.create(
-                        {"sequence": 1, "name": "Reminder", "days_overdue": 1}
-                    ),
-                    Command.create(
-                        {
-                            "sequence": 2,
-                            "name": "Suspension",
-                            "days_overdue": 10,
-                            "min_amount": 50.0,
-                            "suspend_service": True,
-                        }
-                    ),
-                ],
-            }
+                "name": "Suspension",
+                "days_overdue": 10,
+                "min_amount": 50.0,
+                "suspend_service": True,
+            },
         )
         cls.reminder, cls.suspension = cls.policy.level_ids
-        cls.env.company.dunning_policy_id = cls.policy
         cls.service = cls._create_subscription(date_start="2024-01-01")
 
     def _dun(self, date):

@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -34,20 +34,9 @@ class TestDeskFollowups(FeeCollectionCommon):
     def test_a_write_off_closes_the_open_order_as_written_off(self):
         """Its entry settles the invoices as a payment would: the order is closed all the
         same, as written off rather than paid."""
-        self.env.company.dunning_policy_id = self.env["fee.dunning.policy"].create(
-            {
-                "name": "Write-off (test)",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "sequence": 1,
-                            "name": "Call",
-                            "days_overdue": 1,
-                            "order_type": "phone",
-                        }
-                    )
-                ],
-            }
+        self._create_dunning_policy(
+            "Write-off (test)",
+            {"name": "Call", "days_overdue": 1, "order_type": "phone"},
         )
         self._invoice(amount=100.0, date="2024-01-01")
         with freeze_time("2024-01-05"):
@@ -156,17 +145,7 @@ class TestDeskFollowups(FeeCollectionCommon):
         )
 
     def test_the_leaderboard_ranks_the_week(self):
-        grid_2 = self.env["fee.area"].create(
-            {
-                "name": "Grid 2",
-                "code": "N02",
-                "parent_id": self.branch.id,
-                "collector_ids": self.user_collector_2.ids,
-            }
-        )
-        neighbour = self._create_subscriber(
-            "Li Qiang", sequence="032", area_id=grid_2.id
-        )
+        neighbour = self._create_grid_2_subscriber()
         self._invoice(amount=200.0, date="2024-01-01")
         self._invoice(amount=200.0, date="2024-01-01", partner=neighbour)
         for date, collections in (

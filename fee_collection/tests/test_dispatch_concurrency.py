@@ -2,7 +2,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import SUPERUSER_ID, Command, sql_db
+from odoo import SUPERUSER_ID, sql_db
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -22,20 +22,8 @@ class TestDispatchConcurrency(FeeCollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.company.dunning_policy_id = cls.env["fee.dunning.policy"].create(
-            {
-                "name": "Calls (test)",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "sequence": 1,
-                            "name": "Call",
-                            "days_overdue": 1,
-                            "order_type": "phone",
-                        }
-                    )
-                ],
-            }
+        cls._create_dunning_policy(
+            "Calls (test)", {"name": "Call", "days_overdue": 1, "order_type": "phone"}
         )
 
     def setUp(self):

@@ -20,78 +20,36 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.late_fee_item = cls._create_product(
-            name="Late Fee",
-            type="service",
-            taxes_id=[Command.clear()],
-        )
-        cls.env.company.write(
+        cls.late_fee_item = cls._setup_late_fees()
+        cls.env.company.dunning_fee_product_id = cls.late_fee_item
+        cls.policy = cls._create_dunning_policy(
+            "Retail (test)",
+            cls._sms_reminder_level(),
             {
-                "late_fee_daily_rate": 0.001,
-                "late_fee_grace_days": 5,
-                "late_fee_cap_ratio": 0.1,
-                "late_fee_product_id": cls.late_fee_item.id,
-                "dunning_fee_product_id": cls.late_fee_item.id,
-            }
-        )
-        sms_template = cls.env.ref("fee_collection.sms_template_dunning_reminder")
-        cls.policy = cls.env["fee.dunning.policy"].create(
+                "name": "Call",
+                "days_overdue": 10,
+                "min_amount": 50.0,
+                "order_type": "phone",
+            },
             {
-                "name": "Retail (test)",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "sequence": 1,
-                            "name": "Reminder",
-                            "days_overdue": 1,
-                            "send_sms": True,
-                            "sms_template_id": sms_template.id,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "sequence": 2,
-                            "name": "Call",
-                            "days_overdue": 10,
-                            "min_amount": 50.0,
-                            "order_type": "phone",
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "sequence": 3,
-                            "name": "Visit",
-                            "days_overdue": 30,
-                            "order_type": "visit",
-                            "send_letter": True,
-                            "apply_late_fee": True,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "sequence": 4,
-                            "name": "Suspend",
-                            "days_overdue": 60,
-                            "suspend_service": True,
-                            "apply_late_fee": True,
-                            "fee_amount": 10.0,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "sequence": 5,
-                            "name": "Disconnect",
-                            "days_overdue": 90,
-                            "disconnect_service": True,
-                        }
-                    ),
-                ],
-            }
+                "name": "Visit",
+                "days_overdue": 30,
+                "order_type": "visit",
+                "send_letter": True,
+                "apply_late_fee": True,
+            },
+            {
+                "name": "Suspend",
+                "days_overdue": 60,
+                "suspend_service": True,
+                "apply_late_fee": True,
+                "fee_amount": 10.0,
+            },
+            {"name": "Disconnect", "days_overdue": 90, "disconnect_service": True},
         )
         cls.reminder, cls.call, cls.visit, cls.suspend, cls.disconnect = (
             cls.policy.level_ids
         )
-        cls.env.company.dunning_policy_id = cls.policy
         cls.subscriber.write(
             {"mobile": "+8613800000001", "email": "zhang.wei@example.com"}
         )
@@ -437,18 +395,8 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
         invoice = self._invoice(date="2024-01-20", due="2024-01-20")
         # only dunned partners are judged
         self.subscriber.sudo().dunning_level_id = self.reminder
-        reaction_class = type(self.env["fee.dunning.reaction"])
-        update = reaction_class._update_after_payment
-        judged = []
-
-        def record(reaction, partners, date=None):
-            judged.append((partners, date))
-            return update(reaction, partners, date)
-
-        with (
-            freeze_time("2024-02-05"),
-            patch.object(reaction_class, "_update_after_payment", record),
-        ):
+        judged = self._record_judgements()
+        with freeze_time("2024-02-05"):
             invoice.js_assign_outstanding_line(
                 payment.move_id.line_ids.filtered(
                     lambda line: line.account_id.account_type == "asset_receivable"

@@ -1,6 +1,5 @@
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.sms.tests.common import SMSCase
@@ -30,44 +29,12 @@ class TestLanguages(FeeCollectionCommon, SMSCase):
             | cls.user_accountant
             | cls.user_manager
         ).lang = "en_US"
-        late_fee_item = cls._create_product(
-            name="Late Fee", type="service", taxes_id=[Command.clear()]
+        cls._setup_late_fees()
+        cls.policy = cls._create_dunning_policy(
+            "Retail (test)",
+            cls._sms_reminder_level(),
+            {"name": "Visit", "days_overdue": 30, "apply_late_fee": True},
         )
-        cls.env.company.write(
-            {
-                "late_fee_daily_rate": 0.001,
-                "late_fee_grace_days": 5,
-                "late_fee_cap_ratio": 0.1,
-                "late_fee_product_id": late_fee_item.id,
-            }
-        )
-        cls.policy = cls.env["fee.dunning.policy"].create(
-            {
-                "name": "Retail (test)",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "sequence": 1,
-                            "name": "Reminder",
-                            "days_overdue": 1,
-                            "send_sms": True,
-                            "sms_template_id": cls.env.ref(
-                                "fee_collection.sms_template_dunning_reminder"
-                            ).id,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "sequence": 2,
-                            "name": "Visit",
-                            "days_overdue": 30,
-                            "apply_late_fee": True,
-                        }
-                    ),
-                ],
-            }
-        )
-        cls.env.company.dunning_policy_id = cls.policy
         cls.subscriber.write({"lang": "zh_CN", "mobile": "+8613800000001"})
         cls.english = cls._create_subscriber(
             "John Smith", sequence="002", lang="en_US", mobile="+8613800000002"

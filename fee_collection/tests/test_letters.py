@@ -3,7 +3,7 @@ import base64
 from freezegun import freeze_time
 from lxml import html as lxml_html
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools.misc import file_open
 
@@ -22,21 +22,11 @@ class TestLetters(FeeCollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.policy = cls.env["fee.dunning.policy"].create(
-            {
-                "name": "Letters (test)",
-                "level_ids": [
-                    Command.create(
-                        {"sequence": 1, "name": "Reminder", "days_overdue": 1}
-                    ),
-                ],
-            }
+        cls.policy = cls._create_dunning_policy(
+            "Letters (test)", {"name": "Reminder", "days_overdue": 1}
         )
         cls.reminder = cls.policy.level_ids
-        cls.env.company.dunning_policy_id = cls.policy
-        cls.bank = cls.env.company._fee_get_payment_journals().filtered(
-            lambda journal: journal.fee_payment_method == "transfer"
-        )
+        cls.bank = cls._payment_journal("transfer")
 
     def _dun(self, date):
         with freeze_time(date):

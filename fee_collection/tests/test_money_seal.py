@@ -19,9 +19,8 @@ class TestMoneySeal(FeeCollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.journals = cls.env.company._fee_get_payment_journals()
-        cls.cash = cls.journals.filtered(lambda j: j.fee_payment_method == "cash")
-        cls.bank = cls.journals.filtered(lambda j: j.fee_payment_method == "transfer")
+        cls.cash = cls._payment_journal("cash")
+        cls.bank = cls._payment_journal("transfer")
         cls.user_cashier_2 = cls._create_fee_user("fee_cashier_2", "group_fee_cashier")
 
     def setUp(self):

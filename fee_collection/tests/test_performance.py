@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged, warmup
 
 from .common import FeeCollectionCommon
@@ -18,34 +18,17 @@ class TestPerformance(FeeCollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        sms_template = cls.env.ref("fee_collection.sms_template_dunning_reminder")
-        cls.policy = cls.env["fee.dunning.policy"].create(
+        cls.policy = cls._create_dunning_policy(
+            "Performance",
+            cls._sms_reminder_level(),
             {
-                "name": "Performance",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "sequence": 1,
-                            "name": "Reminder",
-                            "days_overdue": 1,
-                            "send_sms": True,
-                            "sms_template_id": sms_template.id,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "sequence": 2,
-                            "name": "Call",
-                            "days_overdue": 10,
-                            "order_type": "phone",
-                            "suspend_service": True,
-                        }
-                    ),
-                ],
-            }
+                "name": "Call",
+                "days_overdue": 10,
+                "order_type": "phone",
+                "suspend_service": True,
+            },
         )
         cls.reminder, cls.call = cls.policy.level_ids
-        cls.env.company.dunning_policy_id = cls.policy
         cls.subscribers = cls.env["res.partner"].create(
             [
                 {

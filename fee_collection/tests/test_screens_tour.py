@@ -75,17 +75,7 @@ class TestScreensTour(PhoneTourMixin, FeeCollectionCommon, HttpCase):
         self.assertEqual(widths, [375], "the tour ran in a phone's viewport")
 
     def test_targets_and_the_weeks_leaderboard_on_a_phone(self):
-        grid_2 = self.env["fee.area"].create(
-            {
-                "name": "Grid 2",
-                "code": "N02",
-                "parent_id": self.branch.id,
-                "collector_ids": self.user_collector_2.ids,
-            }
-        )
-        neighbour = self._create_subscriber(
-            "Li Qiang", sequence="032", area_id=grid_2.id
-        )
+        neighbour = self._create_grid_2_subscriber()
         monday = self.today - relativedelta(days=self.today.weekday())
         self._invoice(amount=200.0, date=monday - relativedelta(days=30))
         self._invoice(

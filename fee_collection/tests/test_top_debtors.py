@@ -4,7 +4,6 @@ import io
 import openpyxl
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.tests import tagged
 
 from .common import FeeCollectionCommon
@@ -19,21 +18,12 @@ class TestTopDebtors(FeeCollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.policy = cls.env["fee.dunning.policy"].create(
-            {
-                "name": "Top debtors (test)",
-                "level_ids": [
-                    Command.create(
-                        {"sequence": 1, "name": "Reminder", "days_overdue": 1}
-                    ),
-                    Command.create(
-                        {"sequence": 2, "name": "Visit", "days_overdue": 30}
-                    ),
-                ],
-            }
+        cls.policy = cls._create_dunning_policy(
+            "Top debtors (test)",
+            {"name": "Reminder", "days_overdue": 1},
+            {"name": "Visit", "days_overdue": 30},
         )
         cls.reminder, cls.visit = cls.policy.level_ids
-        cls.env.company.dunning_policy_id = cls.policy
         cls.li_na = cls._create_subscriber("Li Na", sequence="002")
 
     def _dun(self, date):

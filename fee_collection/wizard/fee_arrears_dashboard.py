@@ -3,13 +3,16 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import format_date
 
+from ..models.fee_receipt import CHANNELS
+
 RATES = ["arrears_rate", "collection_rate", "collection_rate_month", "bad_debt_rate"]
 
 
 class FeeArrearsDashboard(models.TransientModel):
     """Management's headline figures of a month (as of its end, or today) beside the
     month before's: arrears, collection and bad-debt rates of the twelve billing months
-    ending with it, and the ways into the analysis."""
+    ending with it, what each channel collected in the month, and the ways into the
+    analysis."""
 
     _name = "fee.arrears.dashboard"
     _description = "Arrears Dashboard"
@@ -37,6 +40,43 @@ class FeeArrearsDashboard(models.TransientModel):
     collection_trend = fields.Char(compute="_compute_kpis")
     collection_month_trend = fields.Char(compute="_compute_kpis")
     bad_debt_trend = fields.Char(compute="_compute_kpis")
+    # Collections by channel: the month's receipts, of the company, not voided.
+    channel_counter_amount = fields.Monetary(
+        string="Collected at Counters", compute="_compute_channels"
+    )
+    channel_field_amount = fields.Monetary(
+        string="Collected in the Field", compute="_compute_channels"
+    )
+    channel_agent_amount = fields.Monetary(
+        string="Collected by Agents", compute="_compute_channels"
+    )
+    channel_online_amount = fields.Monetary(
+        string="Collected Online", compute="_compute_channels"
+    )
+    channel_import_amount = fields.Monetary(
+        string="Collected by Backfill", compute="_compute_channels"
+    )
+    channel_bank_amount = fields.Monetary(
+        string="Collected by Bank", compute="_compute_channels"
+    )
+    channel_counter_share = fields.Float(
+        string="Counter Share (%)", compute="_compute_channels"
+    )
+    channel_field_share = fields.Float(
+        string="Field Share (%)", compute="_compute_channels"
+    )
+    channel_agent_share = fields.Float(
+        string="Agent Share (%)", compute="_compute_channels"
+    )
+    channel_online_share = fields.Float(
+        string="Online Share (%)", compute="_compute_channels"
+    )
+    channel_import_share = fields.Float(
+        string="Backfill Share (%)", compute="_compute_channels"
+    )
+    channel_bank_share = fields.Float(
+        string="Bank Share (%)", compute="_compute_channels"
+    )
 
     @api.depends("month")
     def _compute_display_name(self):
@@ -67,6 +107,32 @@ class FeeArrearsDashboard(models.TransientModel):
                 before, now, "collection_rate_month"
             )
             dashboard.bad_debt_trend = self._trend(before, now, "bad_debt_rate")
+
+    @api.depends("month")
+    def _compute_channels(self):
+        report = self.env["fee.arrears.report"]
+        currency = self.env.company.currency_id
+        for dashboard in self:
+            start = dashboard.month.replace(day=1)
+            amounts = dict(
+                self.env["fee.receipt"]._read_group(
+                    [
+                        ("company_id", "=", self.env.company.id),
+                        ("state", "=", "posted"),
+                        ("date", ">=", start),
+                        ("date", "<=", report._get_month_as_of(start)),
+                    ],
+                    ["channel"],
+                    ["amount:sum"],
+                )
+            )
+            total = sum(amounts.values())
+            for channel, _label in CHANNELS:
+                amount = currency.round(amounts.get(channel, 0.0))
+                dashboard[f"channel_{channel}_amount"] = amount
+                dashboard[f"channel_{channel}_share"] = (
+                    round(100 * amount / total, 2) if total else 0.0
+                )
 
     @api.model
     def _trend(self, before, now, name):

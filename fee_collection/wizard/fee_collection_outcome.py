@@ -11,6 +11,7 @@ class FeeCollectionOutcome(models.TransientModel):
     the accountants)."""
 
     _name = "fee.collection.outcome"
+    _inherit = "fee.collect.form"
     _description = "Collection Outcome"
 
     order_id = fields.Many2one("fee.collection.order", required=True, readonly=True)
@@ -31,18 +32,6 @@ class FeeCollectionOutcome(models.TransientModel):
     note = fields.Text()
     location = fields.Char(
         help="Where the visit took place (the phone's position, or an address)."
-    )
-    amount = fields.Monetary(
-        compute="_compute_amount", store=True, readonly=False, string="Amount Received"
-    )
-    journal_ids = fields.Many2many("account.journal", compute="_compute_journal_ids")
-    journal_id = fields.Many2one(
-        "account.journal",
-        string="Payment Method",
-        compute="_compute_journal_id",
-        store=True,
-        readonly=False,
-        domain="[('id', 'in', journal_ids)]",
     )
     promise_date = fields.Date()
     promise_amount = fields.Monetary(
@@ -181,10 +170,4 @@ class FeeCollectionOutcome(models.TransientModel):
                     "promise_state": "kept" if order.promise_state else False,
                 }
             )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "fee.receipt",
-            "res_id": receipt.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return self._open_form(receipt)

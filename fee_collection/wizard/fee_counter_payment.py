@@ -18,6 +18,7 @@ class FeeCounterPayment(models.TransientModel):
     subscriber gets a fresh counter."""
 
     _name = "fee.counter.payment"
+    _inherit = "fee.collect.form"
     _description = "Counter Payment"
 
     company_id = fields.Many2one(
@@ -79,22 +80,7 @@ class FeeCounterPayment(models.TransientModel):
         "as a deposit for the next bills.",
     )
     selected_total = fields.Monetary(compute="_compute_totals")
-    journal_id = fields.Many2one(
-        "account.journal",
-        string="Payment Method",
-        compute="_compute_journal_id",
-        store=True,
-        readonly=False,
-        domain="[('id', 'in', journal_ids)]",
-    )
-    journal_ids = fields.Many2many("account.journal", compute="_compute_journal_ids")
     fee_payment_method = fields.Selection(related="journal_id.fee_payment_method")
-    amount = fields.Monetary(
-        string="Amount Received",
-        compute="_compute_amount",
-        store=True,
-        readonly=False,
-    )
     amount_tendered = fields.Monetary(string="Cash Tendered")
     amount_change = fields.Monetary(string="Change", compute="_compute_amount_change")
     session_id = fields.Many2one("fee.cash.session", compute="_compute_session_id")
@@ -107,6 +93,14 @@ class FeeCounterPayment(models.TransientModel):
         "fee.receipt",
         readonly=True,
         help="The receipt of the payment this counter took: it takes no other.",
+    )
+    agent_id = fields.Many2one(
+        "res.partner",
+        string="Agent Outlet",
+        domain="[('is_fee_agent', '=', True), ('agent_state', '=', 'active')]",
+        help="The outlet that took this money, when the cashier registers a collection "
+        "it brings: booked in the agents' journal, and the outlet's until it is "
+        "settled, not in the cashier's session.",
     )
 
     @api.model
@@ -183,10 +177,14 @@ class FeeCounterPayment(models.TransientModel):
                 bool(partner) and wizard.currency_id.compare_amounts(balance, 0.0) <= 0
             )
 
-    @api.depends("company_id")
+    @api.depends("company_id", "agent_id")
     def _compute_journal_ids(self):
         for wizard in self:
-            wizard.journal_ids = wizard.company_id._fee_get_payment_journals()
+            wizard.journal_ids = (
+                wizard.company_id.fee_agent_journal_id
+                if wizard.agent_id
+                else wizard.company_id._fee_get_payment_journals()
+            )
 
     @api.depends("journal_ids")
     def _compute_journal_id(self):
@@ -318,13 +316,7 @@ class FeeCounterPayment(models.TransientModel):
     def action_open_my_session(self):
         """The cashier's session, to count the cash and close the shift."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "fee.cash.session",
-            "res_id": self.session_id.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return self._open_form(self.session_id)
 
     def action_pay(self):
         """Post the payment, reconcile it, and open the receipt to print. A counter pays
@@ -370,19 +362,14 @@ class FeeCounterPayment(models.TransientModel):
         receipt = self.partner_id.with_company(self.company_id)._fee_collect(
             self.amount,
             self.journal_id,
-            channel="counter",
+            channel="agent" if self.agent_id else "counter",
             invoices=selected or None,
-            session=self.session_id,
-            amount_tendered=self.amount_tendered or None,
+            session=None if self.agent_id else self.session_id,
+            amount_tendered=None if self.agent_id else self.amount_tendered or None,
+            agent=self.agent_id or None,
         )
         self.sudo().receipt_id = receipt
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "fee.receipt",
-            "res_id": receipt.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return self._open_form(receipt)
 
     def action_pay_deposit(self):
         """Pay, the cashier having confirmed that the money of a subscriber who owes
@@ -409,13 +396,4 @@ class FeeCounterPayment(models.TransientModel):
                 reason=self.reason_id.with_env(env).name,
             )
         )
-        return self._reopen()
-
-    def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return self._open_form(self)

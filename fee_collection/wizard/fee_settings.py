@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError
 
 from ..tools.groups import MANAGER
 
-# The company's fee collection settings, as this form shows them.
+# The company's settings this form shows: those of ``fee.company.settings``.
 COMPANY_FIELDS = (
     "dunning_policy_id",
     "dunning_fee_product_id",
@@ -20,6 +20,9 @@ COMPANY_FIELDS = (
     "fee_allow_self_approval",
     "fee_bad_debt_account_id",
     "fee_bad_debt_recovery_account_id",
+    "fee_agent_journal_id",
+    "fee_agent_clearing_account_id",
+    "fee_agent_commission_account_id",
 )
 
 
@@ -32,58 +35,45 @@ class FeeSettings(models.TransientModel):
     ``res.config.settings``, whose own ``execute`` is for administrators only."""
 
     _name = "fee.settings"
+    _inherit = "fee.company.settings"
     _description = "Fee Collection Settings"
 
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    dunning_policy_id = fields.Many2one(
-        "fee.dunning.policy",
-        string="Default Dunning Policy",
-        domain="[('company_id', '=', company_id)]",
-    )
-    dunning_fee_product_id = fields.Many2one(
-        "product.product",
-        string="Dunning Fee Item",
-        domain="[('type', '=', 'service')]",
-    )
-    late_fee_daily_rate = fields.Float(
-        string="Late Fee a Day", digits=(16, 6), help="0.05% is 0.0005."
-    )
-    late_fee_grace_days = fields.Integer(string="Grace Days")
-    late_fee_cap_ratio = fields.Float(
-        string="Late Fee Cap", digits=(16, 4), help="Of the amount it is charged on."
-    )
-    late_fee_product_id = fields.Many2one(
-        "product.product", string="Late Fee Item", domain="[('type', '=', 'service')]"
-    )
-    fee_promise_max_days = fields.Integer(string="Promise Horizon (Days)")
-    fee_chronic_late_count = fields.Integer(string="Chronic Late Payer After")
-    fee_unreachable_attempts = fields.Integer(string="Visit After Missed Calls")
-    fee_duplicate_window_minutes = fields.Integer(string="Duplicate Payment Window")
-    fee_cash_difference_threshold = fields.Monetary(string="Cash Difference Alert")
-    fee_max_receipt_amount = fields.Monetary(
-        string="Largest Receipt", help="Larger amounts are refused (0: no limit)."
-    )
-    fee_allow_self_approval = fields.Boolean(
-        string="One-person Office",
-        help="Whoever took the money may validate their own session, whoever asked "
-        "for a refund or write-off may approve it; it is noted on the document.",
-    )
+    # Chosen among those of the company.
+    dunning_policy_id = fields.Many2one(domain="[('company_id', '=', company_id)]")
     fee_bad_debt_account_id = fields.Many2one(
-        "account.account",
-        string="Bad Debt Expense Account",
         domain="[('account_type', 'in', ('expense', 'expense_other')), "
-        "('company_ids', 'in', company_id)]",
-        help="Debited by approved write-offs.",
+        "('company_ids', 'in', company_id)]"
     )
     fee_bad_debt_recovery_account_id = fields.Many2one(
-        "account.account",
-        string="Bad Debt Recovery Account",
         domain="[('account_type', 'in', ('income', 'income_other')), "
+        "('company_ids', 'in', company_id)]"
+    )
+    # Agent outlets (代办网点): kept on the company by its agent set-up.
+    fee_agent_journal_id = fields.Many2one(
+        "account.journal",
+        string="Agent Collections Journal",
+        domain="[('type', '=', 'cash'), ('company_id', '=', company_id)]",
+        help="Receipts taken by agent outlets are booked in it, on the agent clearing "
+        "account.",
+    )
+    fee_agent_clearing_account_id = fields.Many2one(
+        "account.account",
+        string="Agent Clearing Account",
+        domain="[('account_type', '=', 'asset_current'), "
         "('company_ids', 'in', company_id)]",
-        help="Credited by what subscribers pay on written-off debts.",
+        help="Money agents hold for the company: debited by their receipts, credited "
+        "by their settlements.",
+    )
+    fee_agent_commission_account_id = fields.Many2one(
+        "account.account",
+        string="Agent Commission Account",
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost')), "
+        "('company_ids', 'in', company_id)]",
+        help="Debited by the commission bills of agents' settlements.",
     )
 
     @api.model

@@ -19,7 +19,11 @@ the demo user whose job it is:
   then work: promises, refusals, unreachable subscribers, a disputed bill;
 - today's dunning run computed but not executed, as a preview to look at;
 - the paper receipts of a power cut (demo/paper_receipts_sample.csv), checked and waiting
-  to be posted.
+  to be posted;
+- the last five weeks at the two agent outlets: their clerks collect on the portal, the
+  weekly outlet is settled and remits every week (last week's settlement waits for the
+  manager), the monthly one is settled for last month, has not remitted and is blocked
+  today by a lower credit limit.
 
 Deterministic (seeded): the same history every time, relative to the day it runs.
 Commits at the end and prints a summary.
@@ -36,9 +40,12 @@ One module per concern, each a part of ``DemoHistory``:
   advance, the paper receipts of a power cut;
 - ``collectors``: calls and visits, money collected in the field, rounds handed over,
   today's dispatch and the collectors' targets;
+- ``agents``: the agent outlets' terms and clerks, their collections, settlements,
+  remittances and credit control;
 - ``summary``: the figures printed at the end.
 """
 
+from .agents import Agents
 from .cash_office import CashOffice
 from .collectors import Collectors
 from .company import CompanyAndPeople
@@ -48,7 +55,13 @@ from .summary import Summary
 
 
 class DemoHistory(
-    CompanyAndPeople, SubscribersAndServices, CashOffice, Collectors, Summary, History
+    CompanyAndPeople,
+    SubscribersAndServices,
+    CashOffice,
+    Collectors,
+    Agents,
+    Summary,
+    History,
 ):
     """The whole demo: ``History`` holds the state the parts share, each other part adds
     the steps of its concern; they call each other's steps through ``self``."""
@@ -62,6 +75,7 @@ def main(env):
     history.load_records()
     history.localise()
     history.plan()
+    history.plan_agents()
     history.play()
     history.deliver_sms()
     history.open_today()

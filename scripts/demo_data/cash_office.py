@@ -122,9 +122,11 @@ class CashOffice:
 
     def open_today(self):
         """The last day's session is handed over and the cashier's session of today is open;
-        the manager voided the last receipt, taken from the wrong subscriber."""
+        the manager voided the counter's last receipt, taken from the wrong subscriber."""
         self.cashier_session(self.today)
-        receipt = self.env["fee.receipt"].search([], order="id desc", limit=1)
+        receipt = self.env["fee.receipt"].search(
+            [("channel", "=", "counter")], order="id desc", limit=1
+        )
         with freeze_time(self.moment(self.today, 9)):
             receipt.with_env(self.env_of(self.users["manager"])).action_void(
                 "收错用户，已退回。"

@@ -1,5 +1,5 @@
 """The summary printed at the end of the build: subscribers, services, billing, payments,
-arrears by age, dunning runs, receipts and collection orders."""
+arrears by age, dunning runs, receipts, collection orders and agent outlets."""
 
 from collections import defaultdict
 
@@ -35,6 +35,8 @@ class Summary:
                 ("account_id.account_type", "=", "asset_receivable"),
                 ("parent_state", "=", "posted"),
                 ("reconciled", "=", False),
+                # Not what agent outlets owe on their settlements.
+                ("partner_id.is_subscriber", "=", True),
             ]
         )
         buckets = dict.fromkeys(("0-30", "31-60", "61-90", "91-180", ">180"), 0.0)
@@ -98,7 +100,8 @@ class Summary:
             ),
             (
                 "receipts",
-                f"{len(receipts)} at the counter, "
+                f"{len(receipts.filtered(lambda r: r.channel != 'agent'))} at the "
+                "counter and in the field, "
                 f"{len(receipts.filtered(lambda r: r.state == 'voided'))} voided; "
                 f"{len(sessions)} cash sessions, "
                 f"{len(sessions.filtered(lambda s: s.state == 'open'))} open; "
@@ -110,6 +113,48 @@ class Summary:
                 f"{len(orders.filtered(lambda o: o.state == 'open'))} open",
             ),
         ]
+        rows.extend(self.agent_rows(amount))
         print(f"\nDemo history from {self.months[0]} to {self.today}")
         for label, text in rows:
             print(f"  {label:<18} {text}")
+
+    def agent_rows(self, amount):
+        """A row per agent outlet: its clerks' logins, terms, collections, settlements
+        and what it holds against its credit limit."""
+        env = self.env
+        outlets = env["res.partner"].search([("is_fee_agent", "=", True)], order="id")
+        states = dict(
+            env["fee.agent.settlement"]._fields["state"]._description_selection(env)
+        )
+        rows = []
+        for outlet in outlets:
+            receipts = env["fee.receipt"].search(
+                [("agent_id", "=", outlet.id), ("channel", "=", "agent")]
+            )
+            settlements = env["fee.agent.settlement"].search(
+                [("agent_id", "=", outlet.id)]
+            )
+            by_state = defaultdict(int)
+            for settlement in settlements:
+                by_state[states[settlement.state]] += 1
+            terms = (
+                "tiered commission"
+                if outlet.agent_commission_type == "tiered"
+                else f"{outlet.agent_commission_rate:g}% commission"
+            )
+            rows.append(
+                (
+                    f"outlet ({', '.join(outlet.agent_user_ids.mapped('login'))})",
+                    f"{outlet.name} ({outlet.agent_settlement_frequency}, {terms}): "
+                    f"{len(receipts)} receipts, "
+                    f"{amount(sum(receipts.mapped('amount')))}; settlements: "
+                    + (
+                        ", ".join(f"{n} {state}" for state, n in by_state.items())
+                        or "none"
+                    )
+                    + f"; holds {amount(outlet.agent_unremitted_amount)} of a "
+                    f"{amount(outlet.agent_credit_limit)} limit, "
+                    f"{outlet.agent_state}",
+                )
+            )
+        return rows
