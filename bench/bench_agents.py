@@ -19,10 +19,16 @@ database that has the add-on installed:
     bench_agents.py -c CONF -d DB collections --payments P --date D --out JSON
         P collections of different subscribers with 12 open invoices per system, each a
         request (new cursor and environment, committed), taken in turn:
-          agent            an outlet's clerk (the outlets in turn): res.partner._fee_collect
-                           (360.00, the agents' journal, channel="agent", agent=the
-                           outlet), in the clerk's own environment (the rights, the
-                           outlet's state and credit limit checked, booked as system)
+          agent            an outlet's clerk (the first 3 outlets in turn, one warmed up
+                           each): res.partner._fee_collect(360.00, the agents' journal,
+                           channel="agent", agent=the outlet), in the clerk's own
+                           environment (the rights, the outlet's state and credit limit
+                           checked, booked as system)
+          portal           the same clerks on the portal, where the add-on has its
+                           controller: an Odoo server started on the database (the
+                           config's HTTP port), GET /my/agent/collect?service_number=
+                           (portal-lookup) then the form POSTed (portal); their time and
+                           queries are the server's, read from its log
           counter-collect  the cashier: res.partner._fee_collect(360.00, cash journal),
                            in the cashier's open session
           counter          the cashier's counter form, as bench_counter.py measures it:
@@ -633,20 +639,23 @@ def collections(env, args):
         portal = Portal(args.config, env.cr.dbname, f"{args.out}.server.log")
     collected = {system: {} for system in systems}
     queue = iter(samples)
-    # In turn, so that the systems share whatever the machine does meanwhile.
+    # In turn, so that the systems share whatever the machine does meanwhile. The
+    # outlets' collections are those of the first outlets in turn, one for each warm-up:
+    # a clerk's first collection fills the caches of their rights, as a clerk at work
+    # has them (the cashier's are filled by her warm-up).
     for index in range(per_system):
         for system in systems:
             partner_id = next(queue)
             if system == "portal":
                 collected[system][partner_id] = portal.collect(
-                    logins[index % len(outlets)],
+                    logins[index % WARM_UP],
                     numbers[partner_id],
                     amount,
                     keep=index >= WARM_UP,
                 )
                 continue
             if system == "agent":
-                outlet = index % len(outlets)
+                outlet = index % WARM_UP
                 uid, context = clerks[outlet].id, {**clerk_context}
                 operation = agent(partner_id, outlets[outlet].id)
             else:
@@ -987,7 +996,7 @@ def check_settlements(env, settlements, expected):
 def generate_arguments(parser):
     parser.add_argument("--agents", type=int, required=True)
     parser.add_argument("--receipts", type=int, required=True)
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=250)
     parser.add_argument("--date", type=datetime.date.fromisoformat, required=True)
 
 

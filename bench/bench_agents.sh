@@ -2,7 +2,7 @@
 # Agents benchmark: the settlement of agent outlets (代办网点), and a collection at an outlet beside a
 # payment at the counter.
 #
-#   bash bench/bench_agents.sh               # 100 outlets of 1,000 receipts each (about 15 minutes on 2 cores)
+#   bash bench/bench_agents.sh               # 100 outlets of 1,000 receipts each (about 10 minutes on 2 cores)
 #   bash bench/bench_agents.sh 10            # any list of numbers of outlets (BENCH_RECEIPTS each)
 #
 # For each number of outlets A it builds a database with fee_collection installed (no demo data)
@@ -17,7 +17,8 @@
 #   collections  BENCH_PAYMENTS collections per system of subscribers with 12 open invoices, each a
 #                request (new cursor and environment, up to its commit), in turn after 3 warm-up
 #                ones: an outlet's clerk through res.partner._fee_collect(channel="agent") in the
-#                clerk's own environment (the outlets in turn, each holding its 1,000 receipts); the
+#                clerk's own environment (the first 3 outlets in turn, each holding its 1,000
+#                receipts, each clerk warmed up by one of the warm-up collections); the
 #                same through the portal, where the add-on has its controller: an Odoo server started
 #                on the copy (BENCH_HTTP_PORT, one process, no cron), the clerk logged in, the look-up
 #                (GET /my/agent/collect?service_number=) and the form sent (POST), their server time
@@ -35,7 +36,7 @@
 # Environment:
 #   BENCH_DATE=YYYY-MM-DD    the date of the settlements and of the last receipts (default today)
 #   BENCH_RECEIPTS=1000      receipts of each outlet
-#   BENCH_SAMPLES=200        subscribers with 12 open invoices (3 x (BENCH_PAYMENTS + 3) are needed)
+#   BENCH_SAMPLES=250        subscribers with 12 open invoices (4 x (BENCH_PAYMENTS + 3) are needed)
 #   BENCH_PAYMENTS=50        measured collections per system
 #   BENCH_PROFILE=1          also profile the settlement on a copy
 #   BENCH_KEEP=1             keep the benchmark databases (benchagt_*)
@@ -44,7 +45,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bench_setup benchagt "${BENCH_HTTP_PORT:-8769}" "$BENCH_DIR/results/agents" "100" "$@"
 RECEIPTS=${BENCH_RECEIPTS:-1000}
-SAMPLES=${BENCH_SAMPLES:-200}
+SAMPLES=${BENCH_SAMPLES:-250}
 PAYMENTS=${BENCH_PAYMENTS:-50}
 PROFILE=${BENCH_PROFILE:-1}
 BASE_DB=benchagt_base

@@ -242,25 +242,13 @@ class AgentPortal(CustomerPortal):
     )
     def portal_agent_receipts(self, page=1, **kwargs):
         self._fee_check_agent_staff()
-        Receipt = request.env["fee.receipt"]
-        domain = self._fee_agent_receipts_domain()
-        pager = portal_pager(
+        values = self._fee_prepare_list_values(
+            "fee.receipt",
+            self._fee_agent_receipts_domain(),
+            page,
             url="/my/agent/receipts",
-            total=Receipt.search_count(domain),
-            page=page,
-            step=self._items_per_page,
-        )
-        receipts = Receipt.search(
-            domain, limit=self._items_per_page, offset=pager["offset"]
-        )
-        values = self._prepare_portal_layout_values()
-        values.update(
-            {
-                "page_name": "fee_agent_receipts",
-                # Read with the user's rights above; the subscriber's name as the system.
-                "receipts": receipts.sudo(),
-                "pager": pager,
-            }
+            page_name="fee_agent_receipts",
+            records_name="receipts",
         )
         return request.render("fee_collection.portal_agent_receipts", values)
 
@@ -271,20 +259,12 @@ class AgentPortal(CustomerPortal):
         self, receipt_id, access_token=None, report_type=None, download=False, **kwargs
     ):
         self._fee_check_agent_staff()
-        try:
-            receipt_sudo = self._document_check_access(
-                "fee.receipt", receipt_id, access_token
-            )
-        except (AccessError, MissingError):
+        receipt_sudo = self._fee_get_document("fee.receipt", receipt_id, access_token)
+        if not receipt_sudo:
             return request.redirect("/my/agent/receipts")
         if report_type == "pdf":
             request.env["fee.receipt"].browse(receipt_sudo.id)._fee_log_portal_print()
-            return self._show_report(
-                model=receipt_sudo,
-                report_type="pdf",
-                report_ref=RECEIPT_REPORT,
-                download=download,
-            )
+            return self._show_report(receipt_sudo, "pdf", RECEIPT_REPORT, download)
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -307,24 +287,13 @@ class AgentPortal(CustomerPortal):
     )
     def portal_agent_settlements(self, page=1, **kwargs):
         self._fee_check_agent_staff()
-        Settlement = request.env["fee.agent.settlement"]
-        domain = self._fee_agent_settlements_domain()
-        pager = portal_pager(
+        values = self._fee_prepare_list_values(
+            "fee.agent.settlement",
+            self._fee_agent_settlements_domain(),
+            page,
             url="/my/agent/settlements",
-            total=Settlement.search_count(domain),
-            page=page,
-            step=self._items_per_page,
-        )
-        settlements = Settlement.search(
-            domain, limit=self._items_per_page, offset=pager["offset"]
-        )
-        values = self._prepare_portal_layout_values()
-        values.update(
-            {
-                "page_name": "fee_agent_settlements",
-                "settlements": settlements.sudo(),
-                "pager": pager,
-            }
+            page_name="fee_agent_settlements",
+            records_name="settlements",
         )
         return request.render("fee_collection.portal_agent_settlements", values)
 
@@ -343,20 +312,14 @@ class AgentPortal(CustomerPortal):
         **kwargs,
     ):
         self._fee_check_agent_staff()
-        try:
-            settlement_sudo = self._document_check_access(
-                "fee.agent.settlement", settlement_id, access_token
-            )
-        except (AccessError, MissingError):
+        settlement_sudo = self._fee_get_document(
+            "fee.agent.settlement", settlement_id, access_token
+        )
+        if not settlement_sudo:
             return request.redirect("/my/agent/settlements")
         statement = request.env.ref(STATEMENT_REPORT, raise_if_not_found=False)
         if report_type == "pdf" and statement:
-            return self._show_report(
-                model=settlement_sudo,
-                report_type="pdf",
-                report_ref=STATEMENT_REPORT,
-                download=download,
-            )
+            return self._show_report(settlement_sudo, "pdf", STATEMENT_REPORT, download)
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -371,6 +334,36 @@ class AgentPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
+
+    def _fee_prepare_list_values(
+        self, model, domain, page, *, url, page_name, records_name
+    ):
+        """The values of a list page of the outlet's documents: the records of
+        ``model`` in ``domain`` on ``page``, read with the user's rights, under
+        ``records_name`` as the system (for the names they show), and the pager."""
+        Model = request.env[model]
+        pager = portal_pager(
+            url=url,
+            total=Model.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        records = Model.search(
+            domain, limit=self._items_per_page, offset=pager["offset"]
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {"page_name": page_name, records_name: records.sudo(), "pager": pager}
+        )
+        return values
+
+    def _fee_get_document(self, model, document_id, access_token):
+        """The document as the system once the user may read it (their outlet's, or
+        opened with its token); an empty recordset otherwise."""
+        try:
+            return self._document_check_access(model, document_id, access_token)
+        except (AccessError, MissingError):
+            return request.env[model].browse()
 
     def _fee_is_agent_staff(self):
         return request.env.user.has_group(AGENT_STAFF)

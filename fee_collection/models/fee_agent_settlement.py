@@ -26,7 +26,6 @@ class FeeAgentSettlement(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     agent_id = fields.Many2one(
         "res.partner",
-        string="Agent",
         required=True,
         index=True,
         tracking=True,
@@ -78,9 +77,7 @@ class FeeAgentSettlement(models.Model):
     move_id = fields.Many2one(
         "account.move", string="Settlement Entry", readonly=True, copy=False
     )
-    commission_bill_id = fields.Many2one(
-        "account.move", string="Commission Bill", readonly=True, copy=False
-    )
+    commission_bill_id = fields.Many2one("account.move", readonly=True, copy=False)
     remittance_ids = fields.Many2many(
         "account.payment",
         "fee_agent_settlement_remittance_rel",
@@ -123,7 +120,7 @@ class FeeAgentSettlement(models.Model):
             )
 
     def init(self):
-        super().init()
+        result = super().init()
         # One settlement of an outlet for a period end, whoever runs it and how often.
         self.env.cr.execute(
             SQL(
@@ -134,6 +131,7 @@ class FeeAgentSettlement(models.Model):
                 """
             )
         )
+        return result
 
     # ------------------------------------------------------------------
     # Making settlements
@@ -340,18 +338,16 @@ class FeeAgentSettlement(models.Model):
         today = fields.Date.context_today(self)
         month_end = today.replace(day=1) - relativedelta(days=1)
         week_end = today - relativedelta(days=today.isoweekday())
-        for company in self.env["res.company"].search([]):
-            Settlement = self.with_company(company).sudo()
-            agents = Settlement.env["res.partner"].search(
-                [
-                    ("is_fee_agent", "=", True),
-                    ("agent_state", "!=", "closed"),
-                    ("company_id", "in", (company.id, False)),
-                ]
-            )
+        agents = (
+            self.env["res.partner"]
+            .sudo()
+            .search([("is_fee_agent", "=", True), ("agent_state", "!=", "closed")])
+        )
+        for company, company_agents in agents.grouped("company_id").items():
+            Settlement = self.with_company(company or self.env.company).sudo()
             for frequency, date_to in (("monthly", month_end), ("weekly", week_end)):
                 Settlement._fee_generate(
-                    agents.filtered(
+                    company_agents.filtered(
                         lambda agent, f=frequency: agent.agent_settlement_frequency == f
                     ),
                     date_to,

@@ -11,7 +11,6 @@ class FeeReceipt(models.Model):
 
     settlement_id = fields.Many2one(
         "fee.agent.settlement",
-        string="Settlement",
         readonly=True,
         copy=False,
         index="btree_not_null",

@@ -75,45 +75,8 @@ class FeeReceipt(models.Model):
         # An outlet's counter staff have no rights on the subscriber's books: past the
         # checks above, booking is a system step for them.
         booker = self.sudo() if self.env.user.share else self
-        receipt = booker._book_collection(
-            partner,
-            amount,
-            journal,
-            channel=channel,
-            company=company,
-            user=user,
-            date=date,
-            invoices=invoices,
-            session=session,
-            order=order,
-            agent=agent,
-            paper_number=paper_number,
-            amount_tendered=amount_tendered,
-        )
-        return receipt.with_env(self.env)
-
-    @api.model
-    def _book_collection(
-        self,
-        partner,
-        amount,
-        journal,
-        *,
-        channel,
-        company,
-        user,
-        date,
-        invoices,
-        session,
-        order,
-        agent,
-        paper_number,
-        amount_tendered,
-    ):
-        """The payment, its reconciliation, the receipt and its number, dunning's
-        reaction, for a collection ``_collect`` has checked."""
-        Receipt = self.env["fee.receipt"]
-        self._lock_open_items(partner)
+        Receipt = booker.env["fee.receipt"]
+        booker._lock_open_items(partner)
         # The payment and its reconciliation without the chatter's work per invoice (a
         # tracking message, its followers' look-ups ... a dozen queries an invoice):
         # the invoices get one note each, in one insert, naming the receipt.
@@ -122,10 +85,10 @@ class FeeReceipt(models.Model):
             "mail_create_nolog": True,
             "mail_create_nosubscribe": True,
         }
-        with self.env["fee.dunning.reaction"]._judge_once():
+        with booker.env["fee.dunning.reaction"]._judge_once():
             open_lines = Receipt._get_open_receivable_lines(partner, company, invoices)
             payment = (
-                self.env["account.payment"]
+                booker.env["account.payment"]
                 .sudo()
                 .with_company(company)
                 .with_context(**quiet)
@@ -156,7 +119,7 @@ class FeeReceipt(models.Model):
             # (坏账收回): booked as income, up to what was written off.
             if payment_lines.filtered(lambda line: not line.reconciled):
                 # Not quiet: the write-off tracks what it recovered.
-                self.env["fee.write.off"].sudo()._fee_book_recoveries(
+                booker.env["fee.write.off"].sudo()._fee_book_recoveries(
                     partner, company, payment_lines
                 )
             change = (
@@ -189,7 +152,7 @@ class FeeReceipt(models.Model):
                     ],
                 }
             )
-            receipt.balance_after = self.env["fee.overdue"]._get_balance(
+            receipt.balance_after = booker.env["fee.overdue"]._get_balance(
                 partner, company
             )
             # Numbered last (the sequence's row stays locked until the commit), before
@@ -198,8 +161,8 @@ class FeeReceipt(models.Model):
             with Receipt._fee_unsealed(payment):
                 payment.memo = receipt.name
             receipt._log_on_invoices()
-        self.env["fee.anomaly"].sudo()._check_duplicate_receipts(receipt)
-        return receipt
+        booker.env["fee.anomaly"].sudo()._check_duplicate_receipts(receipt)
+        return receipt.with_env(self.env)
 
     @api.model
     def _lock_open_items(self, partners):

@@ -258,20 +258,28 @@ class ResCompany(models.Model):
         )
 
     def _fee_get_write_off_accounts(self):
-        """The bad-debt expense and recovery income accounts; refused, naming the
-        setting, when one is not set."""
+        """The bad-debt expense and recovery income accounts."""
+        return self._fee_get_settings(
+            ("fee_bad_debt_account_id", "fee_bad_debt_recovery_account_id"),
+            self.env._("writing off bad debts"),
+        )
+
+    def _fee_get_settings(self, names, purpose):
+        """The company's settings ``names``; refused, naming the first that is not set
+        and ``purpose`` (what needs them), when one is missing."""
         self.ensure_one()
-        for name in ("fee_bad_debt_account_id", "fee_bad_debt_recovery_account_id"):
+        for name in names:
             if not self[name]:
                 raise UserError(
                     self.env._(
                         "Set the %(setting)s of %(company)s in Fee Collection → "
-                        "Configuration → Settings before writing off bad debts.",
+                        "Configuration → Settings before %(purpose)s.",
                         setting=self._fields[name]._description_string(self.env),
                         company=self.name,
+                        purpose=purpose,
                     )
                 )
-        return self.fee_bad_debt_account_id, self.fee_bad_debt_recovery_account_id
+        return tuple(self[name] for name in names)
 
     def _fee_get_misc_journal(self):
         """The company's miscellaneous journal, which books write-offs and recoveries."""
@@ -308,52 +316,61 @@ class ResCompany(models.Model):
         expenses and income (营业外支出、营业外收入 in the Chinese chart), or after its
         first expense and other income accounts."""
         for company in self.filtered("chart_template"):
-            Account = self.env["account.account"].sudo().with_company(company)
-            chart = self.env["account.chart.template"].with_company(company)
-            lang = company.partner_id.lang or self.env.lang
-            env = self.with_context(lang=lang).env
-            for field, xmlids, account_type, name in (
-                (
-                    "fee_bad_debt_account_id",
-                    ("l10n_cn_common_671100", "expense"),
-                    "expense",
-                    env._("Bad Debt Losses"),
-                ),
-                (
-                    "fee_bad_debt_recovery_account_id",
-                    ("l10n_cn_common_630100", "other_income"),
-                    "income_other",
-                    env._("Bad Debt Recoveries"),
-                ),
-            ):
-                if company[field]:
-                    continue
-                parents = Account.browse()
-                for xmlid in xmlids:
-                    parents |= chart.ref(xmlid, raise_if_not_found=False) or Account
-                parent = (
-                    parents.filtered(
-                        lambda account, account_type=account_type: (
-                            account.account_type == account_type
-                        )
-                    )[:1]
-                    or Account.search(
-                        [
-                            *Account._check_company_domain(company),
-                            ("account_type", "=", account_type),
-                        ]
-                    ).sorted(lambda account: (account.code, account.id))[:1]
-                )
-                if not parent:
-                    continue
-                company[field] = Account.create(
-                    {
-                        "name": name,
-                        "code": Account._search_new_account_code(parent.code),
-                        "account_type": account_type,
-                        "company_ids": [Command.set(company.ids)],
-                    }
-                )
+            env = company._fee_get_lang_env()
+            company._fee_create_accounts(
+                [
+                    (
+                        "fee_bad_debt_account_id",
+                        ("l10n_cn_common_671100", "expense"),
+                        "expense",
+                        env._("Bad Debt Losses"),
+                    ),
+                    (
+                        "fee_bad_debt_recovery_account_id",
+                        ("l10n_cn_common_630100", "other_income"),
+                        "income_other",
+                        env._("Bad Debt Recoveries"),
+                    ),
+                ]
+            )
+
+    def _fee_create_accounts(self, specs):
+        """Make the company's accounts ``specs`` ([(field, chart xmlids, account type,
+        name)]) it has none for, each numbered after the first of the chart's accounts
+        (of its type, when one is) or else after the chart's first account of its type."""
+        self.ensure_one()
+        Account = self.env["account.account"].sudo().with_company(self)
+        chart = self.env["account.chart.template"].with_company(self)
+        for field, xmlids, account_type, name in specs:
+            if self[field]:
+                continue
+            found = Account.browse()
+            for xmlid in xmlids:
+                found |= chart.ref(xmlid, raise_if_not_found=False) or Account
+            parent = (
+                found.filtered(
+                    lambda account, account_type=account_type: (
+                        account.account_type == account_type
+                    )
+                )[:1]
+                or found[:1]
+                or Account.search(
+                    [
+                        *Account._check_company_domain(self),
+                        ("account_type", "=", account_type),
+                    ]
+                ).sorted(lambda account: (account.code, account.id))[:1]
+            )
+            if not parent:
+                continue
+            self[field] = Account.create(
+                {
+                    "name": name,
+                    "code": Account._search_new_account_code(parent.code),
+                    "account_type": account_type,
+                    "company_ids": [Command.set(self.ids)],
+                }
+            )
 
     @api.constrains(
         "late_fee_daily_rate",

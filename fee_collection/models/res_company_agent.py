@@ -1,5 +1,4 @@
-from odoo import Command, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
 AGENT_JOURNAL_CODE = "AGT"
 
@@ -33,27 +32,14 @@ class ResCompany(models.Model):
     )
 
     def _fee_get_agent_setup(self):
-        """The agent journal, clearing and commission accounts; refused, naming the
-        setting, when one is missing."""
-        self.ensure_one()
-        for name in (
-            "fee_agent_journal_id",
-            "fee_agent_clearing_account_id",
-            "fee_agent_commission_account_id",
-        ):
-            if not self[name]:
-                raise UserError(
-                    self.env._(
-                        "Set the %(setting)s of %(company)s in Fee Collection → "
-                        "Configuration → Settings before working with agents.",
-                        setting=self._fields[name]._description_string(self.env),
-                        company=self.name,
-                    )
-                )
-        return (
-            self.fee_agent_journal_id,
-            self.fee_agent_clearing_account_id,
-            self.fee_agent_commission_account_id,
+        """The agent journal, clearing and commission accounts."""
+        return self._fee_get_settings(
+            (
+                "fee_agent_journal_id",
+                "fee_agent_clearing_account_id",
+                "fee_agent_commission_account_id",
+            ),
+            self.env._("working with agents"),
         )
 
     def _fee_setup_agent_accounts(self):
@@ -63,57 +49,27 @@ class ResCompany(models.Model):
         agent collections journal, whose receipts are booked on the clearing account."""
         for company in self.filtered("chart_template"):
             env = company._fee_get_lang_env()
-            Account = env["account.account"].sudo().with_company(company)
-            for field, xmlid, account_type, name, reconcile in (
-                (
-                    "fee_agent_clearing_account_id",
-                    "l10n_cn_common_112200",
-                    "asset_current",
-                    env._("Agent Clearing"),
-                    False,
-                ),
-                (
-                    "fee_agent_commission_account_id",
-                    "l10n_cn_common_660100",
-                    "expense",
-                    env._("Agent Commissions"),
-                    False,
-                ),
-            ):
-                if company[field]:
-                    continue
-                parent = self._fee_find_sibling_account(company, xmlid, account_type)
-                if not parent:
-                    continue
-                company[field] = Account.create(
-                    {
-                        "name": name,
-                        "code": Account._search_new_account_code(parent.code),
-                        "account_type": account_type,
-                        "reconcile": reconcile,
-                        "company_ids": [Command.set(company.ids)],
-                    }
-                )
+            company._fee_create_accounts(
+                [
+                    (
+                        "fee_agent_clearing_account_id",
+                        ("l10n_cn_common_112200",),
+                        "asset_current",
+                        env._("Agent Clearing"),
+                    ),
+                    (
+                        "fee_agent_commission_account_id",
+                        ("l10n_cn_common_660100",),
+                        "expense",
+                        env._("Agent Commissions"),
+                    ),
+                ]
+            )
             if (
-                company.fee_agent_journal_id
-                or not company.fee_agent_clearing_account_id
+                company.fee_agent_clearing_account_id
+                and not company.fee_agent_journal_id
             ):
-                continue
-            company.fee_agent_journal_id = company._fee_create_agent_journal(env)
-
-    def _fee_find_sibling_account(self, company, xmlid, account_type):
-        Account = self.env["account.account"].sudo().with_company(company)
-        chart = self.env["account.chart.template"].with_company(company)
-        # Numbered after the chart's own account, whatever its type.
-        parent = chart.ref(xmlid, raise_if_not_found=False) or Account
-        if parent:
-            return parent
-        return Account.search(
-            [
-                *Account._check_company_domain(company),
-                ("account_type", "=", account_type),
-            ]
-        ).sorted(lambda account: (account.code, account.id))[:1]
+                company.fee_agent_journal_id = company._fee_create_agent_journal(env)
 
     def _fee_create_agent_journal(self, env):
         self.ensure_one()

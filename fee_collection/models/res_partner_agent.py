@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
 from ..tools import check_protected_fields
+from ..tools.agent_clearing import AGENT_CLEARING_LINES
 from ..tools.groups import MANAGER
 
 # An outlet's terms are a manager's decision; its status changes by the managers'
@@ -66,7 +67,6 @@ class ResPartner(models.Model):
         tracking=True,
     )
     agent_credit_limit = fields.Monetary(
-        string="Agent Credit Limit",
         currency_field="fee_currency_id",
         tracking=True,
         help="The most the outlet may hold of the company's money, collected and not "
@@ -351,19 +351,13 @@ class ResPartner(models.Model):
     def _cron_fee_agent_credit_control(self):
         """Daily: block the outlets holding more than their limit, unblock those that
         credit control blocked and have remitted enough since."""
-        for company in self.env["res.company"].search([]):
-            agents = (
-                self.with_company(company)
-                .sudo()
-                .search(
-                    [
-                        ("is_fee_agent", "=", True),
-                        ("agent_state", "in", ("active", "blocked")),
-                        ("company_id", "in", (company.id, False)),
-                    ]
-                )
-            )
-            agents._fee_apply_credit_control()
+        agents = self.sudo().search(
+            [("is_fee_agent", "=", True), ("agent_state", "in", ("active", "blocked"))]
+        )
+        for company, company_agents in agents.grouped("company_id").items():
+            company_agents.with_company(
+                company or self.env.company
+            )._fee_apply_credit_control()
 
     def _fee_apply_credit_control(self):
         company = self.env.company
@@ -399,34 +393,19 @@ class ResPartner(models.Model):
         and is still open on its receivable."""
         if not self:
             return {}
-        clearing = company.fee_agent_clearing_account_id
         self.env["account.move.line"].flush_model()
         self.env["fee.receipt"].flush_model(["agent_id", "payment_id", "company_id"])
         self.env["fee.agent.settlement"].flush_model(["agent_id", "move_id"])
+        self.env["res.company"].flush_model(["fee_agent_clearing_account_id"])
         self.env.cr.execute(
             SQL(
                 """
                 SELECT agent_id, SUM(amount)
                   FROM (
-                      SELECT receipt.agent_id, line.balance AS amount
-                        FROM fee_receipt receipt
-                        JOIN account_payment payment ON payment.id = receipt.payment_id
-                        JOIN account_move move
-                          ON move.id = payment.move_id
-                          OR move.reversed_entry_id = payment.move_id
-                        JOIN account_move_line line ON line.move_id = move.id
-                       WHERE receipt.agent_id = ANY(%(agents)s)
-                         AND receipt.company_id = %(company)s
-                         AND line.account_id = %(clearing)s
-                         AND line.parent_state = 'posted'
-                      UNION ALL
-                      SELECT settlement.agent_id, line.balance
-                        FROM fee_agent_settlement settlement
-                        JOIN account_move_line line ON line.move_id = settlement.move_id
-                       WHERE settlement.agent_id = ANY(%(agents)s)
-                         AND settlement.company_id = %(company)s
-                         AND line.account_id = %(clearing)s
-                         AND line.parent_state = 'posted'
+                      SELECT clearing.agent_id, clearing.balance AS amount
+                        FROM (%(clearing_lines)s) clearing
+                       WHERE clearing.agent_id = ANY(%(agents)s)
+                         AND clearing.company_id = %(company)s
                       UNION ALL
                       SELECT line.partner_id, line.amount_residual
                         FROM account_move_line line
@@ -439,9 +418,9 @@ class ResPartner(models.Model):
                   ) held
                  GROUP BY agent_id
                 """,
+                clearing_lines=AGENT_CLEARING_LINES,
                 agents=self.ids,
                 company=company.id,
-                clearing=clearing.id or 0,
             )
         )
         return dict(self.env.cr.fetchall())

@@ -1,5 +1,8 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
+
+from ..tools.agent_clearing import AGENT_CLEARING_LINES
+from ..tools.report_view import create_report_view
 
 # Averages of a group are ratios of its sums, not averages of its rows' averages.
 AVERAGES = {"days_to_remit": ("days_to_remit_total", "paid_count")}
@@ -116,13 +119,12 @@ class FeeAgentChannelReport(models.Model):
         )
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
+        create_report_view(
+            self,
+            ["month", "company_id", "agent_id"],
             SQL(
                 """
-            CREATE OR REPLACE VIEW %s AS (
-                SELECT ROW_NUMBER() OVER (ORDER BY month, company_id, agent_id) AS id,
-                       month, company_id, agent_id,
+                SELECT month, company_id, agent_id,
                        SUM(receipt_count) AS receipt_count,
                        SUM(collected) AS amount_collected,
                        SUM(commission) AS commission_amount,
@@ -136,11 +138,9 @@ class FeeAgentChannelReport(models.Model):
                   FROM (%s) figures
                  WHERE agent_id IS NOT NULL
                  GROUP BY month, company_id, agent_id
-            )
-            """,
-                SQL.identifier(self._table),
+                """,
                 SQL(" UNION ALL ").join(self._figures_queries()),
-            )
+            ),
         )
 
     def _figures_queries(self):
@@ -219,24 +219,9 @@ class FeeAgentChannelReport(models.Model):
                    held.company_id, held.agent_id,
                    0, 0.0, 0.0, 0.0, 0.0, held.amount, 0, 0
               FROM (
-                  SELECT receipt.company_id, receipt.agent_id, line.balance AS amount
-                    FROM fee_receipt receipt
-                    JOIN res_company company ON company.id = receipt.company_id
-                    JOIN account_payment payment ON payment.id = receipt.payment_id
-                    JOIN account_move move
-                      ON move.id = payment.move_id
-                      OR move.reversed_entry_id = payment.move_id
-                    JOIN account_move_line line ON line.move_id = move.id
-                   WHERE receipt.channel = 'agent'
-                     AND line.account_id = company.fee_agent_clearing_account_id
-                     AND line.parent_state = 'posted'
-                  UNION ALL
-                  SELECT settlement.company_id, settlement.agent_id, line.balance
-                    FROM fee_agent_settlement settlement
-                    JOIN res_company company ON company.id = settlement.company_id
-                    JOIN account_move_line line ON line.move_id = settlement.move_id
-                   WHERE line.account_id = company.fee_agent_clearing_account_id
-                     AND line.parent_state = 'posted'
+                  SELECT clearing.company_id, clearing.agent_id,
+                         clearing.balance AS amount
+                    FROM (%s) clearing
                   UNION ALL
                   SELECT line.company_id, line.partner_id, line.amount_residual
                     FROM account_move_line line
@@ -247,5 +232,6 @@ class FeeAgentChannelReport(models.Model):
                      AND line.parent_state = 'posted'
                      AND NOT line.reconciled
               ) held
-            """
+            """,
+            AGENT_CLEARING_LINES,
         )

@@ -44,9 +44,8 @@ class FeeAgentStatementReport(models.AbstractModel):
         """How the commission was reckoned: its rate, or so much per receipt."""
         env = settlement.env
         if settlement.commission_rate or not settlement.receipt_count:
-            return env._(
-                "%(rate)s%% of collected", rate=f"{settlement.commission_rate:.2f}"
-            )
+            rate = f"{settlement.commission_rate:.2f}"
+            return env._("%(rate)s%% of collected", rate=rate)
         return env._(
             "%(amount)s per receipt × %(count)s",
             amount=format_amount(

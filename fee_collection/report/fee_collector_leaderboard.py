@@ -1,5 +1,7 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
+
+from ..tools.report_view import create_report_view
 
 
 class FeeCollectorLeaderboard(models.Model):
@@ -30,13 +32,12 @@ class FeeCollectorLeaderboard(models.Model):
     )
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
+        create_report_view(
+            self,
+            ["week", "company_id", "collector_id"],
             SQL(
                 """
-            CREATE OR REPLACE VIEW %s AS (
-                SELECT ROW_NUMBER() OVER (ORDER BY week, company_id, collector_id) AS id,
-                       week, company_id, collector_id,
+                SELECT week, company_id, collector_id,
                        SUM(collected) AS amount_collected,
                        SUM(electronic) AS amount_electronic,
                        SUM(collected - electronic) AS amount_cash,
@@ -70,8 +71,6 @@ class FeeCollectorLeaderboard(models.Model):
                   ) work
                  WHERE collector_id IS NOT NULL
                  GROUP BY week, company_id, collector_id
-            )
-            """,
-                SQL.identifier(self._table),
-            )
+                """
+            ),
         )

@@ -1,10 +1,10 @@
 from . import (
+    test_access,
+    test_accountant_tour,
     test_agent,
     test_agent_portal,
     test_agent_reports,
     test_agent_views,
-    test_access,
-    test_accountant_tour,
     test_arrears_currency,
     test_arrears_fact,
     test_arrears_report,

@@ -213,3 +213,104 @@ class FeeCollectionCommon(AccountTestInvoicingCommon):
         run = self.env["fee.billing.run"].create({"date": date, **vals})
         run.action_run()
         return run
+
+
+class FeeAgentCommon(FeeCollectionCommon):
+    """Two agent outlets of the company, the kiosk (2.5%) and the post office (3%),
+    each with a clerk of its counter; the agent journal and its clearing account, and
+    a bank journal the outlets remit to."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent = cls._create_agent("Wusi Road Kiosk", rate=2.5)
+        cls.agent_2 = cls._create_agent("Gulou Post Office", rate=3.0)
+        cls.staff = cls._create_agent_staff("kiosk_clerk", cls.agent)
+        cls.staff_2 = cls._create_agent_staff("post_clerk", cls.agent_2)
+        cls.journal = cls.env.company.fee_agent_journal_id
+        cls.clearing = cls.env.company.fee_agent_clearing_account_id
+        cls.bank = cls._payment_journal("transfer")
+
+    @classmethod
+    def _create_agent(cls, name, rate=0.0, **vals):
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "is_fee_agent": True,
+                "agent_commission_rate": rate,
+                "company_id": cls.env.company.id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_agent_staff(cls, login, agent):
+        """A portal clerk of ``agent``'s counter."""
+        user = mail_new_test_user(
+            cls.env,
+            login=login,
+            groups="fee_collection.group_fee_agent",
+            company_id=cls.env.company.id,
+        )
+        user.partner_id.parent_id = agent
+        return user
+
+    def _collect(self, amount, staff=None, agent=None, subscriber=None):
+        """``amount`` taken by ``staff`` (the kiosk's clerk) in their own rights, for
+        ``agent`` (their outlet): the receipt as they read it."""
+        staff = staff or self.staff
+        subscriber = (subscriber or self.subscriber).with_user(staff)
+        return subscriber._fee_collect(
+            amount,
+            self.journal.with_user(staff),
+            channel="agent",
+            agent=(agent or staff.partner_id.commercial_partner_id).with_user(staff),
+        )
+
+    def _void(self, receipt, reason):
+        receipt.sudo().with_user(self.user_manager).action_void(reason)
+
+    def _generate_settlements(self, agents=None, date_to=None):
+        """The drafts of ``agents`` (the kiosk) up to ``date_to`` (today), as the
+        accountant makes them."""
+        return (
+            self.env["fee.agent.settlement"]
+            .with_user(self.user_accountant)
+            ._fee_generate(agents or self.agent, date_to or fields.Date.today())
+        )
+
+    def _settle(self, agents=None, date_to=None):
+        """Settle, submitted by the accountant and approved by the manager."""
+        settlements = self._generate_settlements(agents, date_to)
+        settlements.action_submit()
+        settlements.with_user(self.user_manager).action_approve()
+        return settlements.sudo()
+
+    def _unremitted(self, agent):
+        """What the outlet holds, read from the books afresh."""
+        agent.invalidate_recordset(["agent_unremitted_amount", "agent_over_limit"])
+        return agent.agent_unremitted_amount
+
+    def _clearing_balance(self):
+        lines = self.env["account.move.line"].search(
+            [("account_id", "=", self.clearing.id), ("parent_state", "=", "posted")]
+        )
+        return self.env.company.currency_id.round(sum(lines.mapped("balance")))
+
+    def _assert_kiosk_receipt(self, receipt, amount, user=None, **values):
+        """``receipt`` is the kiosk's collection of ``amount`` in the agent journal,
+        taken by ``user`` (its clerk), with ``values``."""
+        self.assertRecordValues(
+            receipt,
+            [
+                {
+                    "channel": "agent",
+                    "agent_id": self.agent.id,
+                    "journal_id": self.journal.id,
+                    "user_id": (user or self.staff).id,
+                    "amount": amount,
+                    **values,
+                }
+            ],
+        )

@@ -2,83 +2,14 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import FeeCollectionCommon
+from .common import FeeAgentCommon
 
 
 @tagged("post_install", "-at_install")
-class TestAgent(FeeCollectionCommon):
+class TestAgent(FeeAgentCommon):
     """Agent outlets (代办网点) collect through the receipt, in the agent clearing
     journal; settlements empty the clearing account against what the outlet remits and
     its commission; credit control stops an outlet holding too much."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent = cls._create_agent("Wusi Road Kiosk", rate=2.5)
-        cls.agent_2 = cls._create_agent("Gulou Post Office", rate=3.0)
-        cls.staff = cls._create_agent_staff("kiosk_clerk", cls.agent)
-        cls.staff_2 = cls._create_agent_staff("post_clerk", cls.agent_2)
-        cls.journal = cls.env.company.fee_agent_journal_id
-        cls.clearing = cls.env.company.fee_agent_clearing_account_id
-        cls.bank = cls._payment_journal("transfer")
-
-    @classmethod
-    def _create_agent(cls, name, rate=0.0, **vals):
-        return cls.env["res.partner"].create(
-            {
-                "name": name,
-                "is_company": True,
-                "is_fee_agent": True,
-                "agent_commission_rate": rate,
-                "company_id": cls.env.company.id,
-                **vals,
-            }
-        )
-
-    @classmethod
-    def _create_agent_staff(cls, login, agent):
-        user = mail_new_test_user(
-            cls.env,
-            login=login,
-            groups="fee_collection.group_fee_agent",
-            company_id=cls.env.company.id,
-        )
-        user.partner_id.parent_id = agent
-        return user
-
-    def _collect(self, amount, staff=None, agent=None, subscriber=None):
-        staff = staff or self.staff
-        subscriber = (subscriber or self.subscriber).with_user(staff)
-        return subscriber._fee_collect(
-            amount,
-            self.journal.with_user(staff),
-            channel="agent",
-            agent=(agent or staff.partner_id.commercial_partner_id).with_user(staff),
-        )
-
-    def _settle(self, agents=None, date_to=None):
-        """Settle, submitted by the accountant and approved by the manager."""
-        settlements = (
-            self.env["fee.agent.settlement"]
-            .with_user(self.user_accountant)
-            ._fee_generate(agents or self.agent, date_to or fields.Date.today())
-        )
-        settlements.action_submit()
-        settlements.with_user(self.user_manager).action_approve()
-        return settlements.sudo()
-
-    def _unremitted(self, agent):
-        """What the outlet holds, read from the books afresh."""
-        agent.invalidate_recordset(["agent_unremitted_amount", "agent_over_limit"])
-        return agent.agent_unremitted_amount
-
-    def _clearing_balance(self):
-        lines = self.env["account.move.line"].search(
-            [("account_id", "=", self.clearing.id), ("parent_state", "=", "posted")]
-        )
-        return self.env.company.currency_id.round(sum(lines.mapped("balance")))
 
     def test_the_company_has_an_agent_journal_on_its_clearing_account(self):
         self.assertEqual(self.journal.type, "cash")
@@ -94,18 +25,7 @@ class TestAgent(FeeCollectionCommon):
         receipt = self._collect(120.0)
         self.assertEqual(receipt.env.user, self.staff)
         receipt = receipt.sudo()
-        self.assertRecordValues(
-            receipt,
-            [
-                {
-                    "channel": "agent",
-                    "agent_id": self.agent.id,
-                    "journal_id": self.journal.id,
-                    "user_id": self.staff.id,
-                    "amount": 120.0,
-                }
-            ],
-        )
+        self._assert_kiosk_receipt(receipt, 120.0)
         self.assertEqual(january.payment_state, "paid")
         self.assertEqual(february.amount_residual, 30.0)
         self.assertEqual(self._clearing_balance(), 120.0)
@@ -272,7 +192,7 @@ class TestAgent(FeeCollectionCommon):
         voided = self._collect(40.0)
         first = self._settle()
         self.assertEqual(first.amount_collected, 100.0)
-        voided.sudo().with_user(self.user_manager).action_void("Paid twice")
+        self._void(voided, "Paid twice")
         self.assertEqual(self._clearing_balance(), -40.0)
         second = self._settle(date_to=fields.Date.add(fields.Date.today(), days=1))
         self.assertRecordValues(
@@ -291,12 +211,8 @@ class TestAgent(FeeCollectionCommon):
         self._invoice(100.0)
         self._collect(60.0)
         voided = self._collect(40.0)
-        settlement = (
-            self.env["fee.agent.settlement"]
-            .with_user(self.user_accountant)
-            ._fee_generate(self.agent, fields.Date.today())
-        )
-        voided.sudo().with_user(self.user_manager).action_void("Wrong subscriber")
+        settlement = self._generate_settlements()
+        self._void(voided, "Wrong subscriber")
         self.assertEqual(settlement.amount_collected, 60.0)
         self.assertEqual(settlement.commission_amount, 1.5)
         self.assertEqual(len(settlement.line_ids), 1)
@@ -314,28 +230,20 @@ class TestAgent(FeeCollectionCommon):
     def test_a_settlement_whose_receipts_were_all_voided(self):
         self._invoice(100.0)
         receipt = self._collect(30.0)
-        settlement = (
-            self.env["fee.agent.settlement"]
-            .with_user(self.user_accountant)
-            ._fee_generate(self.agent, fields.Date.today())
-        )
+        settlement = self._generate_settlements()
         settlement.action_submit()
-        receipt.sudo().with_user(self.user_manager).action_void("Wrong subscriber")
+        self._void(receipt, "Wrong subscriber")
         with self.assertRaisesRegex(UserError, "reject it"):
             settlement.with_user(self.user_manager).action_approve()
         settlement.with_user(self.user_manager).action_reject("All voided")
-        self.assertFalse(
-            self.env["fee.agent.settlement"]
-            .with_user(self.user_accountant)
-            ._fee_generate(self.agent, fields.Date.today())
-        )
+        self.assertFalse(self._generate_settlements())
 
     def test_voids_cancelling_the_collections_leave_nothing_to_remit(self):
         self._invoice(100.0)
         self._collect(30.0)
         voided = self._collect(20.0)
         self._settle()
-        voided.sudo().with_user(self.user_manager).action_void("Paid twice")
+        self._void(voided, "Paid twice")
         self._collect(20.0)
         # The new 20.00 and the void's -20.00: nothing to book, nothing to remit.
         settlement = self._settle(date_to=fields.Date.add(fields.Date.today(), days=1))

@@ -5,58 +5,17 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import FeeCollectionCommon
+from .common import FeeAgentCommon
 from .phone import PhoneTourMixin
 
 
-class AgentPortalCommon(FeeCollectionCommon, HttpCase):
-    """Two agent outlets with a clerk each, a subscriber with service TV-0001."""
+class AgentPortalCommon(FeeAgentCommon, HttpCase):
+    """The agent outlets, a subscriber with service TV-0001."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.agent = cls._create_agent("Wusi Road Kiosk")
-        cls.agent_2 = cls._create_agent("Gulou Post Office")
-        cls.staff = cls._create_agent_staff("kiosk_clerk", cls.agent)
-        cls.staff_2 = cls._create_agent_staff("post_clerk", cls.agent_2)
-        cls.journal = cls.env.company.fee_agent_journal_id
         cls.subscription = cls._create_subscription(number="TV-0001")
-
-    @classmethod
-    def _create_agent(cls, name):
-        return cls.env["res.partner"].create(
-            {
-                "name": name,
-                "is_company": True,
-                "is_fee_agent": True,
-                "agent_commission_rate": 2.0,
-                "company_id": cls.env.company.id,
-            }
-        )
-
-    @classmethod
-    def _create_agent_staff(cls, login, agent):
-        user = mail_new_test_user(
-            cls.env,
-            login=login,
-            groups="fee_collection.group_fee_agent",
-            company_id=cls.env.company.id,
-        )
-        user.partner_id.parent_id = agent
-        return user
-
-    def _collect(self, amount, staff):
-        """A collection as ``staff`` take it, through the model."""
-        return (
-            self.subscriber.with_user(staff)
-            ._fee_collect(
-                amount,
-                self.journal.with_user(staff),
-                channel="agent",
-                agent=staff.partner_id.commercial_partner_id.with_user(staff),
-            )
-            .sudo()
-        )
 
     def _agent_receipts(self):
         return self.env["fee.receipt"].search([("channel", "=", "agent")])
@@ -88,8 +47,8 @@ class TestAgentPortal(AgentPortalCommon):
 
     def test_staff_cannot_open_another_outlets_documents(self):
         self._invoice(100.0)
-        mine = self._collect(10.0, self.staff)
-        theirs = self._collect(20.0, self.staff_2)
+        mine = self._collect(10.0, self.staff).sudo()
+        theirs = self._collect(20.0, self.staff_2).sudo()
         settlements = self.env["fee.agent.settlement"]._fee_generate(
             self.agent | self.agent_2, fields.Date.today()
         )
@@ -137,7 +96,7 @@ class TestAgentPortal(AgentPortalCommon):
 
     def test_other_users_get_nothing(self):
         self._invoice(100.0)
-        receipt = self._collect(10.0, self.staff)
+        receipt = self._collect(10.0, self.staff).sudo()
         portal_user = mail_new_test_user(
             self.env, login="plain_portal", groups="base.group_portal"
         )
@@ -286,19 +245,8 @@ class TestAgentPortalTour(PhoneTourMixin, AgentPortalCommon):
         self.assertTrue(widths)
 
         receipt = self._agent_receipts()
-        self.assertRecordValues(
-            receipt,
-            [
-                {
-                    "channel": "agent",
-                    "agent_id": self.agent.id,
-                    "journal_id": self.journal.id,
-                    "user_id": self.staff.id,
-                    "partner_id": self.paying.id,
-                    "amount": 45.0,
-                    "state": "posted",
-                }
-            ],
+        self._assert_kiosk_receipt(
+            receipt, 45.0, partner_id=self.paying.id, state="posted"
         )
         self.assertEqual(invoice.payment_state, "paid")
         self.assertEqual(receipt.print_count, 0)

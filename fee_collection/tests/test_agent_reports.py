@@ -12,13 +12,11 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import FeeCollectionCommon
+from .common import FeeAgentCommon
 
 
 @tagged("post_install", "-at_install")
-class TestAgentReports(FeeCollectionCommon):
+class TestAgentReports(FeeAgentCommon):
     """What is read of the agent channel: the settlement statement an outlet signs (PDF
     and Excel), the channel's figures per outlet and month, and the channels' shares of
     the month's collections on the dashboard.
@@ -30,63 +28,12 @@ class TestAgentReports(FeeCollectionCommon):
     office (3%) takes 80 in January and 30 in February and remits 50 of January's
     77.60."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent = cls._create_agent("Wusi Road Kiosk", rate=2.5)
-        cls.agent_2 = cls._create_agent("Gulou Post Office", rate=3.0)
-        cls.staff = cls._create_agent_staff("kiosk_clerk", cls.agent)
-        cls.staff_2 = cls._create_agent_staff("post_clerk", cls.agent_2)
-        cls.journal = cls.env.company.fee_agent_journal_id
-        cls.bank = cls._payment_journal("transfer")
-
-    @classmethod
-    def _create_agent(cls, name, rate=0.0, **vals):
-        return cls.env["res.partner"].create(
-            {
-                "name": name,
-                "is_company": True,
-                "is_fee_agent": True,
-                "agent_commission_rate": rate,
-                "company_id": cls.env.company.id,
-                **vals,
-            }
-        )
-
-    @classmethod
-    def _create_agent_staff(cls, login, agent):
-        user = mail_new_test_user(
-            cls.env,
-            login=login,
-            groups="fee_collection.group_fee_agent",
-            company_id=cls.env.company.id,
-        )
-        user.partner_id.parent_id = agent
-        return user
-
-    def _collect(self, amount, staff=None):
-        staff = staff or self.staff
-        return self.subscriber.with_user(staff)._fee_collect(
-            amount,
-            self.journal.with_user(staff),
-            channel="agent",
-            agent=staff.partner_id.commercial_partner_id.with_user(staff),
-        )
-
-    def _void(self, receipt, reason):
-        receipt.sudo().with_user(self.user_manager).action_void(reason)
-
-    def _settle(self, date_to):
+    def _settle_both(self, date_to):
         """Both outlets settled up to ``date_to``, submitted and approved: (the
         kiosk's, the post office's)."""
-        settlements = (
-            self.env["fee.agent.settlement"]
-            .with_user(self.user_accountant)
-            ._fee_generate(self.agent | self.agent_2, fields.Date.to_date(date_to))
+        settlements = self._settle(
+            self.agent | self.agent_2, fields.Date.to_date(date_to)
         )
-        settlements.action_submit()
-        settlements.with_user(self.user_manager).action_approve()
-        settlements = settlements.sudo()
         return tuple(
             settlements.filtered(lambda s, a=agent: s.agent_id == a)
             for agent in (self.agent, self.agent_2)
@@ -107,7 +54,7 @@ class TestAgentReports(FeeCollectionCommon):
         with freeze_time("2024-01-15"):
             self._void(voided_at_once, "Wrong amount")
         with freeze_time("2024-02-01"):
-            self.january, self.january_2 = self._settle("2024-01-31")
+            self.january, self.january_2 = self._settle_both("2024-01-31")
         with freeze_time("2024-02-05"):
             self._remit(self.january, 156.0, "2024-02-05")
         with freeze_time("2024-02-10"):
@@ -117,7 +64,7 @@ class TestAgentReports(FeeCollectionCommon):
             self._collect(30.0, staff=self.staff_2)
             self._void(self.voided_later, "Paid twice")
         with freeze_time("2024-03-01"):
-            self.february, self.february_2 = self._settle("2024-02-29")
+            self.february, self.february_2 = self._settle_both("2024-02-29")
         with freeze_time("2024-03-03"):
             self._remit(self.february, 136.5, "2024-03-03")
 
@@ -201,10 +148,8 @@ class TestAgentReports(FeeCollectionCommon):
         self._invoice(100.0, date="2024-01-01")
         with freeze_time("2024-01-10"):
             receipts = self._collect(10.0) | self._collect(20.0)
-        settlement = (
-            self.env["fee.agent.settlement"]
-            .with_user(self.user_accountant)
-            ._fee_generate(self.agent, fields.Date.to_date("2024-01-31"))
+        settlement = self._generate_settlements(
+            date_to=fields.Date.to_date("2024-01-31")
         )
         document = self._statement_html(settlement)
         text = " ".join(document.text_content().split())

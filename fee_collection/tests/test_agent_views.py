@@ -5,9 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import FeeCollectionCommon
+from .common import FeeAgentCommon
 
 NEW_VIEWS = (
     "fee_collection.view_partner_form_agent",
@@ -21,64 +19,16 @@ NEW_VIEWS = (
 )
 
 
-class FeeAgentCommon(FeeCollectionCommon):
-    """Two agent outlets of the company, each with a clerk of its counter."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent = cls._create_agent("Wusi Road Kiosk", rate=2.5)
-        cls.agent_2 = cls._create_agent("Gulou Post Office", rate=3.0)
-        cls.staff = cls._create_agent_staff("kiosk_clerk", cls.agent)
-        cls.staff_2 = cls._create_agent_staff("post_clerk", cls.agent_2)
-        cls.journal = cls.env.company.fee_agent_journal_id
-        cls.bank = cls._payment_journal("transfer")
-
-    @classmethod
-    def _create_agent(cls, name, rate=0.0, **vals):
-        return cls.env["res.partner"].create(
-            {
-                "name": name,
-                "is_company": True,
-                "is_fee_agent": True,
-                "agent_commission_rate": rate,
-                "company_id": cls.env.company.id,
-                **vals,
-            }
-        )
-
-    @classmethod
-    def _create_agent_staff(cls, login, agent):
-        user = mail_new_test_user(
-            cls.env,
-            login=login,
-            groups="fee_collection.group_fee_agent",
-            company_id=cls.env.company.id,
-        )
-        user.partner_id.parent_id = agent
-        return user
-
-    def _collect(self, amount, staff=None):
-        """``amount`` taken by ``staff`` (the kiosk's clerk) for their outlet."""
-        staff = staff or self.staff
-        return self.subscriber.with_user(staff)._fee_collect(
-            amount,
-            self.journal.with_user(staff),
-            channel="agent",
-            agent=staff.partner_id.commercial_partner_id.with_user(staff),
-        )
-
-    def _arch(self, model, view_type, user):
-        """The view of ``model`` as ``user`` gets it, parsed."""
-        views = self.env[model].with_user(user).get_views([(False, view_type)])
-        return etree.fromstring(views["views"][view_type]["arch"])
-
-
 @tagged("post_install", "-at_install")
 class TestAgentViews(FeeAgentCommon):
     """The accountants' and managers' screens of agent outlets: the outlet's terms on
     the partner form, the agents' lists, settling them, their settlements and
     remittances."""
+
+    def _arch(self, model, view_type, user):
+        """The view of ``model`` as ``user`` gets it, parsed."""
+        views = self.env[model].with_user(user).get_views([(False, view_type)])
+        return etree.fromstring(views["views"][view_type]["arch"])
 
     def test_every_new_view_loads_for_accountants(self):
         for xmlid in NEW_VIEWS:
@@ -213,14 +163,7 @@ class TestAgentViews(FeeAgentCommon):
         """The kiosk's settlement of ``amount`` collected, submitted and approved."""
         self._invoice(amount)
         self._collect(amount)
-        settlement = (
-            self.env["fee.agent.settlement"]
-            .with_user(self.user_accountant)
-            ._fee_generate(self.agent, fields.Date.today())
-        )
-        settlement.action_submit()
-        settlement.with_user(self.user_manager).action_approve()
-        return settlement
+        return self._settle().with_user(self.user_accountant)
 
     def _remittance_form(self, settlement):
         """The remittance wizard as the settlement's button opens it."""
@@ -275,11 +218,7 @@ class TestAgentViews(FeeAgentCommon):
         self._invoice(100.0)
         self._collect(60.0)
         self._collect(30.0, staff=self.staff_2)
-        settlements = (
-            self.env["fee.agent.settlement"]
-            .with_user(self.user_accountant)
-            ._fee_generate(self.agent | self.agent_2, fields.Date.today())
-        )
+        settlements = self._generate_settlements(self.agent | self.agent_2)
         kiosk = settlements.filtered(lambda s: s.agent_id == self.agent)
         post_office = settlements - kiosk
         form = Form(kiosk)
@@ -319,18 +258,11 @@ class TestAgentViews(FeeAgentCommon):
         wizard = counter.save()
         self.assertFalse(wizard.session_id)
         wizard.action_pay()
-        self.assertRecordValues(
+        self._assert_kiosk_receipt(
             wizard.receipt_id.sudo(),
-            [
-                {
-                    "channel": "agent",
-                    "agent_id": self.agent.id,
-                    "journal_id": self.journal.id,
-                    "user_id": self.user_cashier.id,
-                    "cash_session_id": False,
-                    "amount": 70.0,
-                }
-            ],
+            70.0,
+            user=self.user_cashier,
+            cash_session_id=False,
         )
         self.agent.invalidate_recordset(["agent_unremitted_amount"])
         self.assertEqual(self.agent.agent_unremitted_amount, 70.0)
