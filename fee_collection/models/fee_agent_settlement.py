@@ -1,6 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
@@ -161,17 +161,15 @@ class FeeAgentSettlement(models.Model):
             ]
         )
         agents -= done.agent_id
-        receipts = Receipt.search(
-            Receipt._fee_agent_unsettled_domain(agents, date_to), order="date, id"
+        domain = Receipt._fee_agent_unsettled_domain(agents, date_to)
+        groups = Receipt._read_group(
+            domain, ["agent_id", "company_id"], ["date:min"], order="agent_id"
         )
-        if not receipts:
+        if not groups:
             return self.browse()
         sequence = self.env["ir.sequence"].sudo()
-        vals_list = []
-        by_agent = receipts.grouped("agent_id")
-        for agent, agent_receipts in by_agent.items():
-            company = agent_receipts.company_id[:1]
-            vals_list.append(
+        settlements = self.sudo().create(
+            [
                 {
                     "name": sequence.with_company(company).next_by_code(
                         "fee.agent.settlement", sequence_date=date_to
@@ -180,38 +178,61 @@ class FeeAgentSettlement(models.Model):
                     "company_id": company.id,
                     "agent_id": agent.id,
                     "date_to": date_to,
-                    "date_from": min(agent_receipts.mapped("date")),
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "receipt_id": receipt.id,
-                                "line_type": "adjustment"
-                                if receipt.state == "voided"
-                                else "collection",
-                                "amount": -receipt.amount
-                                if receipt.state == "voided"
-                                else receipt.amount,
-                            }
-                        )
-                        for receipt in agent_receipts
-                    ],
+                    "date_from": date_from,
                 }
-            )
-        settlements = self.sudo().create(vals_list)
+                for agent, company, date_from in groups
+            ]
+        )
+        settlements._fee_add_lines(Receipt._search(domain))
         settlements._fee_link_receipts()
         settlements._fee_update_amounts()
         return settlements.with_env(self.env)
 
+    def _fee_add_lines(self, receipts_query):
+        """A line per receipt of ``receipts_query`` in its outlet's settlement, in one
+        statement: a collection, or the adjustment of a receipt voided after its
+        settlement (its amount negative)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO fee_agent_settlement_line (
+                    settlement_id, company_id, receipt_id, line_type, amount, date,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT settlement.id, settlement.company_id, receipt.id,
+                       CASE WHEN receipt.state = 'voided'
+                            THEN 'adjustment' ELSE 'collection' END,
+                       CASE WHEN receipt.state = 'voided'
+                            THEN -receipt.amount ELSE receipt.amount END,
+                       receipt.date,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC',
+                       %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM fee_receipt receipt
+                  JOIN fee_agent_settlement settlement
+                    ON settlement.agent_id = receipt.agent_id
+                   AND settlement.id = ANY(%(settlements)s)
+                 WHERE receipt.id IN %(receipts)s
+                 ORDER BY receipt.date, receipt.id
+                """,
+                uid=self.env.uid,
+                settlements=self.ids,
+                receipts=receipts_query.subselect(),
+            )
+        )
+        self.invalidate_recordset(["line_ids"])
+
     def _fee_link_receipts(self):
         """Each receipt is settled once, and taken back once: a receipt another
         settlement took meanwhile refuses this one."""
-        lines = self.line_ids
+        counts = dict(
+            self.env["fee.agent.settlement.line"]._read_group(
+                [("settlement_id", "in", self.ids)], ["line_type"], ["__count"]
+            )
+        )
         for line_type, column in (
             ("collection", "settlement_id"),
             ("adjustment", "adjustment_settlement_id"),
         ):
-            typed = lines.filtered(lambda line, t=line_type: line.line_type == t)
-            if not typed:
+            if not counts.get(line_type):
                 continue
             self.env.cr.execute(
                 SQL(
@@ -219,15 +240,17 @@ class FeeAgentSettlement(models.Model):
                     UPDATE fee_receipt receipt
                        SET %(column)s = line.settlement_id
                       FROM fee_agent_settlement_line line
-                     WHERE line.id = ANY(%(lines)s)
+                     WHERE line.settlement_id = ANY(%(settlements)s)
+                       AND line.line_type = %(line_type)s
                        AND receipt.id = line.receipt_id
                        AND receipt.%(column)s IS NULL
                     """,
                     column=SQL.identifier(column),
-                    lines=typed.ids,
+                    settlements=self.ids,
+                    line_type=line_type,
                 )
             )
-            if self.env.cr.rowcount != len(typed):
+            if self.env.cr.rowcount != counts[line_type]:
                 raise UserError(
                     self.env._(
                         "Some of these receipts were settled meanwhile: run the "
@@ -240,14 +263,24 @@ class FeeAgentSettlement(models.Model):
 
     def _fee_update_amounts(self):
         """Collected, the commission on it by the outlet's terms, what it remits."""
+        sums = {
+            (settlement, line_type): (amount, count)
+            for settlement, line_type, amount, count in self.env[
+                "fee.agent.settlement.line"
+            ]._read_group(
+                [("settlement_id", "in", self.ids)],
+                ["settlement_id", "line_type"],
+                ["amount:sum", "__count"],
+            )
+        }
         volumes = self._fee_month_volumes()
         for settlement in self:
             agent = settlement.agent_id.sudo()
             currency = settlement.currency_id
-            lines = settlement.line_ids
-            collected = sum(lines.mapped("amount"))
-            count = len(lines.filtered(lambda line: line.line_type == "collection"))
-            count -= len(lines) - count
+            collected_amount, collected = sums.get((settlement, "collection"), (0, 0))
+            adjusted_amount, adjusted = sums.get((settlement, "adjustment"), (0, 0))
+            collected_amount += adjusted_amount
+            count = collected - adjusted
             rate = 0.0
             if agent.agent_commission_type == "fixed":
                 commission = agent.agent_commission_fixed * count
@@ -257,11 +290,11 @@ class FeeAgentSettlement(models.Model):
                     if agent.agent_commission_type == "tiered"
                     else agent.agent_commission_rate
                 )
-                commission = collected * rate / 100
+                commission = collected_amount * rate / 100
             settlement.sudo().write(
                 {
                     "receipt_count": count,
-                    "amount_collected": currency.round(collected),
+                    "amount_collected": currency.round(collected_amount),
                     "commission_rate": rate,
                     "commission_amount": float_round(
                         commission, precision_rounding=currency.rounding
@@ -406,7 +439,7 @@ class FeeAgentSettlement(models.Model):
                         name=settlement.name,
                     )
                 )
-            settlement.sudo()._fee_post()
+        self.sudo()._fee_post()
         self._set_state("posted", approved_by_id=self.env.uid)
         # Voids that cancel the collections out leave nothing to remit.
         today = fields.Date.context_today(self)
@@ -415,8 +448,8 @@ class FeeAgentSettlement(models.Model):
                 settlement.amount_to_remit
             )
         )._set_state("paid", paid_date=today)
-        for agent in self.agent_id:
-            agent.with_company(self.company_id[:1])._fee_apply_credit_control()
+        for company, settlements in self.grouped("company_id").items():
+            settlements.agent_id.with_company(company)._fee_apply_credit_control()
 
     def action_reject(self, reason=None):
         result = super().action_reject(reason)

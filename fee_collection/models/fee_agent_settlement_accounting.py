@@ -15,47 +15,102 @@ class FeeAgentSettlement(models.Model):
     _inherit = "fee.agent.settlement"
 
     def _fee_post(self):
-        self.ensure_one()
-        currency = self.currency_id
-        if currency.is_zero(self.amount_collected) and currency.is_zero(
-            self.commission_amount
-        ):
-            return
-        company = self.company_id
-        env = company._fee_get_lang_env()
-        _journal, clearing, commission_account = company._fee_get_agent_setup()
-        agent = self.agent_id.with_company(company)
-        label = env._("Settlement %(name)s", name=self.name)
-        bill = self.env["account.move"]
-        if not self.currency_id.is_zero(self.commission_amount):
-            bill = (
-                self.env["account.move"]
-                .with_company(company)
-                .create(
-                    {
-                        "move_type": "in_invoice"
-                        if self.commission_amount > 0
-                        else "in_refund",
-                        "partner_id": agent.id,
-                        "invoice_date": self.date_to,
-                        "ref": label,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "name": env._(
-                                        "Commission on %(name)s", name=self.name
-                                    ),
-                                    "account_id": commission_account.id,
-                                    "quantity": 1,
-                                    "price_unit": abs(self.commission_amount),
-                                    "tax_ids": [],
-                                }
-                            )
-                        ],
-                    }
+        """Book these settlements, all of a company's together: the commission bills in
+        one batch, the entries in another, each bill reconciled with its entry's
+        payable line. A settlement whose voids cancel its collections books nothing."""
+        for company, settlements in self.grouped("company_id").items():
+            settlements = settlements.filtered(
+                lambda settlement: (
+                    not (
+                        settlement.currency_id.is_zero(settlement.amount_collected)
+                        and settlement.currency_id.is_zero(settlement.commission_amount)
+                    )
                 )
             )
-            bill.action_post()
+            if settlements:
+                settlements._fee_post_in_company(company)
+
+    def _fee_post_in_company(self, company):
+        env = company._fee_get_lang_env()
+        _journal, clearing, commission_account = company._fee_get_agent_setup()
+        Move = self.env["account.move"].with_company(company)
+        billed = self.filtered(
+            lambda settlement: (
+                not settlement.currency_id.is_zero(settlement.commission_amount)
+            )
+        )
+        bills = Move.create(
+            [
+                {
+                    "move_type": "in_invoice"
+                    if settlement.commission_amount > 0
+                    else "in_refund",
+                    "partner_id": settlement.agent_id.id,
+                    "invoice_date": settlement.date_to,
+                    "ref": env._("Settlement %(name)s", name=settlement.name),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": env._(
+                                    "Commission on %(name)s", name=settlement.name
+                                ),
+                                "account_id": commission_account.id,
+                                "quantity": 1,
+                                "price_unit": abs(settlement.commission_amount),
+                                "tax_ids": [],
+                            }
+                        )
+                    ],
+                }
+                for settlement in billed
+            ]
+        )
+        bills.action_post()
+        bill_of = dict(zip(billed, bills, strict=True))
+        journal = company._fee_get_misc_journal()
+        today = fields.Date.context_today(self)
+        moves = Move.create(
+            [
+                settlement._fee_prepare_move_vals(env, clearing, journal, today)
+                for settlement in self
+            ]
+        )
+        moves.action_post()
+        plan = []
+        for settlement, move in zip(self, moves, strict=True):
+            bill = bill_of.get(settlement, Move)
+            settlement.write({"move_id": move.id, "commission_bill_id": bill.id})
+            if bill:
+                payable = settlement.agent_id.with_company(
+                    company
+                ).property_account_payable_id
+                plan.append(
+                    (bill.line_ids | move.line_ids).filtered(
+                        lambda line, payable=payable: line.account_id == payable
+                    )
+                )
+            currency = settlement.currency_id
+            settlement.message_post(
+                body=Markup("%s")
+                % env._(
+                    "Posted: %(collected)s collected, %(commission)s commission, "
+                    "%(remit)s to remit.",
+                    collected=format_amount(env, settlement.amount_collected, currency),
+                    commission=format_amount(
+                        env, settlement.commission_amount, currency
+                    ),
+                    remit=format_amount(env, settlement.amount_to_remit, currency),
+                )
+            )
+        if plan:
+            self.env["account.move.line"]._reconcile_plan(plan)
+
+    def _fee_prepare_move_vals(self, env, clearing, journal, date):
+        """The entry emptying the clearing account of this settlement's receipts against
+        what the outlet remits (its receivable) and its commission (its payable)."""
+        self.ensure_one()
+        agent = self.agent_id.with_company(self.company_id)
+        label = env._("Settlement %(name)s", name=self.name)
         line_vals = [
             (
                 clearing,
@@ -73,47 +128,24 @@ class FeeAgentSettlement(models.Model):
                 env._("Commission: %(name)s", name=label),
             ),
         ]
-        move = (
-            self.env["account.move"]
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "entry",
-                    "journal_id": company._fee_get_misc_journal().id,
-                    "date": fields.Date.context_today(self),
-                    "ref": label,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "account_id": account.id,
-                                "partner_id": agent.id,
-                                "name": name,
-                                "balance": balance,
-                            }
-                        )
-                        for account, balance, name in line_vals
-                        if not self.currency_id.is_zero(balance)
-                    ],
-                }
-            )
-        )
-        move.action_post()
-        if bill:
-            payable = agent.property_account_payable_id
-            (bill.line_ids | move.line_ids).filtered(
-                lambda line: line.account_id == payable
-            ).reconcile()
-        self.write({"move_id": move.id, "commission_bill_id": bill.id})
-        self.message_post(
-            body=Markup("%s")
-            % env._(
-                "Posted: %(collected)s collected, %(commission)s commission, "
-                "%(remit)s to remit.",
-                collected=format_amount(env, self.amount_collected, self.currency_id),
-                commission=format_amount(env, self.commission_amount, self.currency_id),
-                remit=format_amount(env, self.amount_to_remit, self.currency_id),
-            )
-        )
+        return {
+            "move_type": "entry",
+            "journal_id": journal.id,
+            "date": date,
+            "ref": label,
+            "line_ids": [
+                Command.create(
+                    {
+                        "account_id": account.id,
+                        "partner_id": agent.id,
+                        "name": name,
+                        "balance": balance,
+                    }
+                )
+                for account, balance, name in line_vals
+                if not self.currency_id.is_zero(balance)
+            ],
+        }
 
     def _get_receivable_lines(self):
         self.ensure_one()
