@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 
 class FeeReceipt(models.Model):
@@ -24,6 +25,27 @@ class FeeReceipt(models.Model):
         help="The settlement that took back this receipt, voided after the settlement "
         "that had counted it.",
     )
+
+    def init(self):
+        result = super().init()
+        # What an outlet holds is read from its receipts not settled yet and its voided
+        # ones (res.partner._fee_get_unremitted), at each of its collections: not from
+        # every receipt it ever took.
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE INDEX IF NOT EXISTS fee_receipt_agent_unsettled_idx
+                    ON fee_receipt (agent_id)
+                 WHERE agent_id IS NOT NULL
+                   AND state = 'posted'
+                   AND settlement_id IS NULL;
+                CREATE INDEX IF NOT EXISTS fee_receipt_agent_voided_idx
+                    ON fee_receipt (agent_id)
+                 WHERE agent_id IS NOT NULL AND state = 'voided'
+                """
+            )
+        )
+        return result
 
     @api.model
     def _fee_agent_unsettled_domain(self, agents, date_to=None):
