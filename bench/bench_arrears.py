@@ -345,32 +345,24 @@ def generate(env, args):
         },
     )
     # Invoices, payments and credit notes numbered as Odoo does, after the templates'.
-    for move, date_column, columns, where in (
-        (t["open"], "invoice_date", ("prefix", "seq", "name"), "kind <> 'advance'"),
-        (
-            t["payments"]["paid"].move_id,
-            "pay_date",
-            ("pay_prefix", "pay_seq", "pay_name"),
-            "payment_id IS NOT NULL",
-        ),
-        (
-            t["refund"],
-            "ref_date",
-            ("ref_prefix", "ref_seq", "ref_name"),
-            "kind = 'refund'",
-        ),
-    ):
-        prefix, seq, name = columns
-        harness.number_moves(
-            cr,
-            move.journal_id.id,
-            move.sequence_prefix.split("/")[0],
-            date=date_column,
-            prefix=prefix,
-            seq=seq,
-            name=name,
-            where=where,
-        )
+    harness.number_templates_copies(
+        cr,
+        [
+            (t["open"], "invoice_date", ("prefix", "seq", "name"), "kind <> 'advance'"),
+            (
+                t["payments"]["paid"].move_id,
+                "pay_date",
+                ("pay_prefix", "pay_seq", "pay_name"),
+                "payment_id IS NOT NULL",
+            ),
+            (
+                t["refund"],
+                "ref_date",
+                ("ref_prefix", "ref_seq", "ref_name"),
+                "kind = 'refund'",
+            ),
+        ],
+    )
     counts = clone_all(cr, t)
     cr.execute("DROP TABLE bench_gen; DROP TABLE bench_partner")
     env.invalidate_all()

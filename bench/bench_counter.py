@@ -73,7 +73,6 @@ def make_templates(env, date):
     """Through the ORM, for one template subscriber: its service, an open invoice and a
     paid one with its payment, reconciliation and receipt; and the cashier."""
 
-    company = env.company
     cash = cash_journal(env)
     _product, partner, subscription, invoices = harness.template_subscriber(
         env, date, AMOUNT, invoices=2
@@ -94,27 +93,7 @@ def make_templates(env, date):
     env.flush_all()
     assert paid_invoice.payment_state == "paid", paid_invoice.payment_state
     assert open_invoice.payment_state == "not_paid", open_invoice.payment_state
-
-    payment = receipt.payment_id
-    [partial] = paid_invoice.line_ids.matched_credit_ids
-    return {
-        "partner": partner,
-        "subscription": subscription,
-        "open": open_invoice,
-        "paid": paid_invoice,
-        "product_line": harness.move_line(open_invoice, "product"),
-        "open_term": harness.move_line(open_invoice, "payment_term"),
-        "paid_term": harness.move_line(paid_invoice, "payment_term"),
-        "payment": payment,
-        "liquidity": harness.move_line(payment.move_id, account_type="asset_current"),
-        "payment_term": harness.move_line(
-            payment.move_id, account_type="asset_receivable"
-        ),
-        "partial": partial,
-        "full": partial.full_reconcile_id,
-        "receipt": receipt,
-        "sequence": env["fee.receipt"]._get_sequence(company),
-    }
+    return harness.receipt_templates(env, partner, subscription, invoices, receipt)
 
 
 def generate(env, args):
@@ -143,30 +122,13 @@ def generate(env, args):
                                        ELSE %(months)s END) k;
         ALTER TABLE bench_gen
             ADD COLUMN due date, ADD COLUMN pay_date date,
-            ADD COLUMN move_id int, ADD COLUMN product_line_id int,
-            ADD COLUMN term_line_id int, ADD COLUMN pay_move_id int,
-            ADD COLUMN payment_id int, ADD COLUMN liquidity_id int,
-            ADD COLUMN pay_term_id int, ADD COLUMN partial_id int,
-            ADD COLUMN full_id int, ADD COLUMN receipt_id int,
-            ADD COLUMN receipt_line_id int, ADD COLUMN receipt_name varchar,
-            ADD COLUMN prefix varchar, ADD COLUMN seq int, ADD COLUMN name varchar,
-            ADD COLUMN pay_prefix varchar, ADD COLUMN pay_seq int,
-            ADD COLUMN pay_name varchar;
+            {harness.PAID_COLUMNS};
         UPDATE bench_gen
            SET due = invoice_date + 15, pay_date = invoice_date + 10,
                move_id = nextval('account_move_id_seq'),
                product_line_id = nextval('account_move_line_id_seq'),
                term_line_id = nextval('account_move_line_id_seq');
-        UPDATE bench_gen
-           SET pay_move_id = nextval('account_move_id_seq'),
-               payment_id = nextval('account_payment_id_seq'),
-               liquidity_id = nextval('account_move_line_id_seq'),
-               pay_term_id = nextval('account_move_line_id_seq'),
-               partial_id = nextval('account_partial_reconcile_id_seq'),
-               full_id = nextval('account_full_reconcile_id_seq'),
-               receipt_id = nextval('fee_receipt_id_seq'),
-               receipt_line_id = nextval('fee_receipt_line_id_seq')
-         WHERE paid;
+        {harness.PAID_IDS};
         """,
         {
             "n": n,
@@ -178,45 +140,10 @@ def generate(env, args):
         },
     )
     # Invoices and payments numbered as Odoo does, after the templates' numbers.
-    for move, date_column, columns, where in (
-        (t["open"], "invoice_date", ("prefix", "seq", "name"), "TRUE"),
-        (
-            t["liquidity"].move_id,
-            "pay_date",
-            ("pay_prefix", "pay_seq", "pay_name"),
-            "paid",
-        ),
-    ):
-        prefix, seq, name = columns
-        harness.number_moves(
-            cr,
-            move.journal_id.id,
-            move.sequence_prefix.split("/")[0],
-            date=date_column,
-            prefix=prefix,
-            seq=seq,
-            name=name,
-            where=where,
-        )
-    # Receipts take the numbers after the template's, in date order.
-    cr.execute(
-        f"""
-        WITH numbered AS (
-            SELECT i, row_number() OVER (ORDER BY pay_date, i) AS rn
-              FROM bench_gen WHERE paid
-        )
-        UPDATE bench_gen b
-           SET receipt_name = 'SK/' || extract(year FROM b.pay_date)::int || '/'
-                              || {harness.padded("n.rn + %(last)s", 6)}
-          FROM numbered n WHERE n.i = b.i
-        """,
-        {"last": t["sequence"].number_next_actual - 1},
-    )
-    counts = clone_all(cr, t)
-    cr.execute(
-        "UPDATE ir_sequence SET number_next = number_next + %s WHERE id = %s",
-        [counts["receipts"], t["sequence"].id],
-    )
+    harness.number_invoices_and_payments(cr, t)
+    harness.number_receipts(cr, t["sequence"])
+    counts = harness.clone_paid_subscribers(cr, t)
+    harness.advance_sequence(cr, t["sequence"], counts["receipts"])
     cr.execute("DROP TABLE bench_gen; DROP TABLE bench_partner")
     env.invalidate_all()
     harness.analyze(env)
@@ -225,138 +152,14 @@ def generate(env, args):
     print(f"generate: {counts} in {seconds:.1f}s")
 
 
-def clone_all(cr, t):
-    """The copies of the templates ``t``, by SQL, in the order their foreign keys need
-    (a payment gets its entry once both exist): returns how many of each."""
-    partner = {"partner_id": "g.partner_id", **harness.STAMPS}
-    invoice = harness.invoice_overrides()
-    invoice_line = harness.invoice_line_overrides()
-    term = harness.term_line_overrides()
-    reconciled = harness.fully_reconciled()
-    payment = harness.payment_overrides()
-    subscriber = {"source": "bench_partner"}
-    unpaid = {"where": "NOT g.paid"}
-    paid = {"where": "g.paid"}
-    copies = [
-        (
-            "subscribers",
-            "res_partner",
-            t["partner"],
-            {
-                "id": "g.partner_id",
-                "commercial_partner_id": "g.partner_id",
-                **harness.subscriber_overrides(),
-            },
-            subscriber,
-        ),
-        (
-            "services",
-            "fee_subscription",
-            t["subscription"],
-            {
-                "id": "g.subscription_id",
-                "service_number": "'BENCH-' || g.num",
-                **partner,
-            },
-            subscriber,
-        ),
-        ("open_invoices", "account_move", t["open"], invoice, unpaid),
-        ("paid_invoices", "account_move", t["paid"], invoice, paid),
-        ("", "account_full_reconcile", t["full"], {"id": "g.full_id"}, paid),
-        (
-            "invoice_lines",
-            "account_move_line",
-            t["product_line"],
-            {
-                "id": "g.product_line_id",
-                "subscription_id": "g.subscription_id",
-                "period_start": "g.invoice_date",
-                "period_end": "(g.invoice_date + interval '1 month')::date - 1",
-                **invoice_line,
-            },
-            {},
-        ),
-        (
-            "invoice_lines",
-            "account_move_line",
-            t["open_term"],
-            {**invoice_line, **term},
-            unpaid,
-        ),
-        (
-            "invoice_lines",
-            "account_move_line",
-            t["paid_term"],
-            {**invoice_line, **term, **reconciled},
-            paid,
-        ),
-        (
-            "payments",
-            "account_payment",
-            t["payment"],
-            {**payment["payment"], "memo": "g.receipt_name"},
-            paid,
-        ),
-        ("", "account_move", t["payment"].move_id, payment["move"], paid),
-        (
-            "payment_lines",
-            "account_move_line",
-            t["liquidity"],
-            payment["liquidity"],
-            paid,
-        ),
-        (
-            "payment_lines",
-            "account_move_line",
-            t["payment_term"],
-            {**payment["receivable"], **reconciled},
-            paid,
-        ),
-        (
-            "",
-            "account_partial_reconcile",
-            t["partial"],
-            harness.partial_overrides(),
-            paid,
-        ),
-        (
-            "receipts",
-            "fee_receipt",
-            t["receipt"],
-            {
-                "id": "g.receipt_id",
-                "name": "g.receipt_name",
-                "date": "g.pay_date",
-                "payment_id": "g.payment_id",
-                **partner,
-            },
-            paid,
-        ),
-        (
-            "",
-            "fee_receipt_line",
-            t["receipt"].line_ids,
-            {
-                "id": "g.receipt_line_id",
-                "receipt_id": "g.receipt_id",
-                "move_id": "g.move_id",
-            },
-            paid,
-        ),
-    ]
-    counts = harness.clone_templates(cr, copies)
-    harness.link_payment_moves(cr, "g.paid")
-    return counts
-
-
 def verify(env, counts):
     """The copies read like what Odoo writes: through the ORM, the counter's look-up and
     dues, reconciliation and balances."""
     company = env.company
-    samples = sampled_subscribers(env)
+    samples = harness.sampled_subscribers(env, SAMPLE_MONTHS)
     assert samples, "no subscriber with 12 open invoices"
     partner = env["res.partner"].browse(samples[0])
-    number = service_numbers(env, samples[:1])[partner.id]
+    number = harness.service_numbers(env, samples[:1])[partner.id]
     counter = env["fee.counter.payment"].new({"search_text": number})
     assert counter.partner_id._origin == partner, (counter.partner_id, partner)
     assert len(counter.line_ids) == SAMPLE_MONTHS, counter.line_ids
@@ -387,22 +190,6 @@ def cash_journal(env):
     return journals.filtered(lambda journal: journal.fee_payment_method == "cash")[:1]
 
 
-def sampled_subscribers(env):
-    """The subscribers with 12 open invoices and nothing paid (not paid yet by a run)."""
-    env.cr.execute(
-        """
-        SELECT partner_id FROM account_move
-         WHERE move_type = 'out_invoice' AND state = 'posted'
-         GROUP BY partner_id
-        HAVING count(*) FILTER (WHERE payment_state = 'not_paid') = %s
-           AND count(*) = %s
-         ORDER BY partner_id
-        """,
-        [SAMPLE_MONTHS, SAMPLE_MONTHS],
-    )
-    return [partner_id for (partner_id,) in env.cr.fetchall()]
-
-
 def open_once(env, limit):
     """Subscribers with one open invoice and no backfilled receipt: (partner id,
     service number, amount due)."""
@@ -424,15 +211,6 @@ def open_once(env, limit):
         [limit],
     )
     return env.cr.fetchall()
-
-
-def service_numbers(env, partner_ids):
-    env.cr.execute(
-        "SELECT partner_id, service_number FROM fee_subscription"
-        " WHERE partner_id = ANY(%s)",
-        [list(partner_ids)],
-    )
-    return dict(env.cr.fetchall())
 
 
 def data_counts(env):
@@ -478,13 +256,13 @@ def payments(env, args):
     }
     systems = args.systems.split(",")
     per_system = args.payments + WARM_UP
-    samples = sampled_subscribers(env)
+    samples = harness.sampled_subscribers(env, SAMPLE_MONTHS)
     if len(samples) < per_system * len(systems):
         raise SystemExit(
             f"payments: {len(samples)} subscribers with 12 open invoices left, "
             f"{per_system * len(systems)} needed"
         )
-    numbers = service_numbers(env, samples)
+    numbers = harness.service_numbers(env, samples)
     env.cr.execute(
         """
         SELECT partner_id, array_agg(id ORDER BY id) FROM account_move
@@ -500,17 +278,7 @@ def payments(env, args):
     requests = harness.Requests(env.registry, args.profile, args.statements)
 
     def counter(partner_id):
-        def pay(request_env):
-            wizard = request_env["fee.counter.payment"].create(
-                {"search_text": numbers[partner_id]}
-            )
-            request_env.flush_all()  # the subscriber and the dues, as the form shows
-            requests.step("look-up and dues")
-            action = wizard.action_pay()
-            requests.step("pay")
-            return action["res_id"]
-
-        return pay
+        return harness.counter_payment(requests, numbers[partner_id])
 
     def wizard(partner_id, grouped):
         def pay(request_env):

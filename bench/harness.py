@@ -395,6 +395,48 @@ class Requests:
                 )
 
 
+def sampled_subscribers(env, months):
+    """The subscribers with ``months`` open invoices and nothing paid (not paid yet by a
+    run)."""
+    env.cr.execute(
+        """
+        SELECT partner_id FROM account_move
+         WHERE move_type = 'out_invoice' AND state = 'posted'
+         GROUP BY partner_id
+        HAVING count(*) FILTER (WHERE payment_state = 'not_paid') = %s
+           AND count(*) = %s
+         ORDER BY partner_id
+        """,
+        [months, months],
+    )
+    return [partner_id for (partner_id,) in env.cr.fetchall()]
+
+
+def service_numbers(env, partner_ids):
+    """The service numbers of ``partner_ids``: {partner id: number}."""
+    env.cr.execute(
+        "SELECT partner_id, service_number FROM fee_subscription"
+        " WHERE partner_id = ANY(%s)",
+        [list(partner_ids)],
+    )
+    return dict(env.cr.fetchall())
+
+
+def counter_payment(requests, number):
+    """A request of ``requests``: the counter form (fee.counter.payment) of service
+    ``number`` paid, timed in two steps; returns the request's function."""
+
+    def pay(request_env):
+        wizard = request_env["fee.counter.payment"].create({"search_text": number})
+        request_env.flush_all()  # the subscriber and the dues, as the form shows
+        requests.step("look-up and dues")
+        action = wizard.action_pay()
+        requests.step("pay")
+        return action["res_id"]
+
+    return pay
+
+
 def percentile(values, share):
     """The nearest-rank percentile: the smallest value that ``share`` of them reach."""
     ordered = sorted(values)
@@ -829,11 +871,220 @@ def clone_templates(cr, copies):
     return counts
 
 
+def receipt_templates(env, partner, subscription, invoices, receipt):
+    """The templates ``clone_paid_subscribers`` copies: the subscriber ``partner``, its
+    ``subscription``, its open and paid invoices (``invoices``), the ``receipt`` that paid
+    the latter with its payment, their lines and reconciliation, and the receipts'
+    sequence of the company."""
+    open_invoice, paid_invoice = invoices
+    payment = receipt.payment_id
+    [partial] = paid_invoice.line_ids.matched_credit_ids
+    return {
+        "partner": partner,
+        "subscription": subscription,
+        "open": open_invoice,
+        "paid": paid_invoice,
+        "product_line": move_line(open_invoice, "product"),
+        "open_term": move_line(open_invoice, "payment_term"),
+        "paid_term": move_line(paid_invoice, "payment_term"),
+        "payment": payment,
+        "liquidity": move_line(payment.move_id, account_type="asset_current"),
+        "payment_term": move_line(payment.move_id, account_type="asset_receivable"),
+        "partial": partial,
+        "full": partial.full_reconcile_id,
+        "receipt": receipt,
+        "sequence": env["fee.receipt"]._get_sequence(env.company),
+    }
+
+
+def clone_paid_subscribers(cr, t, *, subscriber=None, receipt=None):
+    """The copies of the templates ``t`` (subscriber, service, open and paid invoices,
+    payment, receipt), by SQL, in the order their foreign keys need (a payment gets its
+    entry once both exist): returns how many of each. ``subscriber``: more overrides
+    of the subscribers and their services; ``receipt``: of the receipts."""
+    subscriber = subscriber or {}
+    receipt = receipt or {}
+    partner = {"partner_id": "g.partner_id", **STAMPS}
+    invoice = invoice_overrides()
+    invoice_line = invoice_line_overrides()
+    term = term_line_overrides()
+    reconciled = fully_reconciled()
+    payment = payment_overrides()
+    partners = {"source": "bench_partner"}
+    unpaid = {"where": "NOT g.paid"}
+    paid = {"where": "g.paid"}
+    copies = [
+        (
+            "subscribers",
+            "res_partner",
+            t["partner"],
+            {
+                "id": "g.partner_id",
+                "commercial_partner_id": "g.partner_id",
+                **subscriber,
+                **subscriber_overrides(),
+            },
+            partners,
+        ),
+        (
+            "services",
+            "fee_subscription",
+            t["subscription"],
+            {
+                "id": "g.subscription_id",
+                "service_number": "'BENCH-' || g.num",
+                **subscriber,
+                **partner,
+            },
+            partners,
+        ),
+        ("open_invoices", "account_move", t["open"], invoice, unpaid),
+        ("paid_invoices", "account_move", t["paid"], invoice, paid),
+        ("", "account_full_reconcile", t["full"], {"id": "g.full_id"}, paid),
+        (
+            "invoice_lines",
+            "account_move_line",
+            t["product_line"],
+            {
+                "id": "g.product_line_id",
+                "subscription_id": "g.subscription_id",
+                "period_start": "g.invoice_date",
+                "period_end": "(g.invoice_date + interval '1 month')::date - 1",
+                **invoice_line,
+            },
+            {},
+        ),
+        (
+            "invoice_lines",
+            "account_move_line",
+            t["open_term"],
+            {**invoice_line, **term},
+            unpaid,
+        ),
+        (
+            "invoice_lines",
+            "account_move_line",
+            t["paid_term"],
+            {**invoice_line, **term, **reconciled},
+            paid,
+        ),
+        (
+            "payments",
+            "account_payment",
+            t["payment"],
+            {**payment["payment"], "memo": "g.receipt_name"},
+            paid,
+        ),
+        ("", "account_move", t["payment"].move_id, payment["move"], paid),
+        (
+            "payment_lines",
+            "account_move_line",
+            t["liquidity"],
+            payment["liquidity"],
+            paid,
+        ),
+        (
+            "payment_lines",
+            "account_move_line",
+            t["payment_term"],
+            {**payment["receivable"], **reconciled},
+            paid,
+        ),
+        (
+            "",
+            "account_partial_reconcile",
+            t["partial"],
+            partial_overrides(),
+            paid,
+        ),
+        (
+            "receipts",
+            "fee_receipt",
+            t["receipt"],
+            {
+                "id": "g.receipt_id",
+                "name": "g.receipt_name",
+                "date": "g.pay_date",
+                "payment_id": "g.payment_id",
+                **receipt,
+                **partner,
+            },
+            paid,
+        ),
+        (
+            "",
+            "fee_receipt_line",
+            t["receipt"].line_ids,
+            {
+                "id": "g.receipt_line_id",
+                "receipt_id": "g.receipt_id",
+                "move_id": "g.move_id",
+            },
+            paid,
+        ),
+    ]
+    counts = clone_templates(cr, copies)
+    link_payment_moves(cr, "g.paid")
+    return counts
+
+
 def link_payment_moves(cr, where="TRUE"):
     """Copied payments get their copied entries (``payment_overrides``)."""
     cr.execute(
         "UPDATE account_payment p SET move_id = g.pay_move_id"  # trusted condition
         f" FROM bench_gen g WHERE {where} AND p.id = g.payment_id"
+    )
+
+
+# bench_gen's columns of the ids and numbers of an invoice and, on its rows ``paid``,
+# of its payment, reconciliation and receipt (SQL: the clauses of an ALTER TABLE).
+PAID_COLUMNS = """
+            ADD COLUMN move_id int, ADD COLUMN product_line_id int,
+            ADD COLUMN term_line_id int, ADD COLUMN pay_move_id int,
+            ADD COLUMN payment_id int, ADD COLUMN liquidity_id int,
+            ADD COLUMN pay_term_id int, ADD COLUMN partial_id int,
+            ADD COLUMN full_id int, ADD COLUMN receipt_id int,
+            ADD COLUMN receipt_line_id int, ADD COLUMN receipt_name varchar,
+            ADD COLUMN prefix varchar, ADD COLUMN seq int, ADD COLUMN name varchar,
+            ADD COLUMN pay_prefix varchar, ADD COLUMN pay_seq int,
+            ADD COLUMN pay_name varchar"""
+# SQL: the ids of the payment, reconciliation and receipt of bench_gen's rows ``paid``.
+PAID_IDS = """
+        UPDATE bench_gen
+           SET pay_move_id = nextval('account_move_id_seq'),
+               payment_id = nextval('account_payment_id_seq'),
+               liquidity_id = nextval('account_move_line_id_seq'),
+               pay_term_id = nextval('account_move_line_id_seq'),
+               partial_id = nextval('account_partial_reconcile_id_seq'),
+               full_id = nextval('account_full_reconcile_id_seq'),
+               receipt_id = nextval('fee_receipt_id_seq'),
+               receipt_line_id = nextval('fee_receipt_line_id_seq')
+         WHERE paid"""
+
+
+def number_receipts(cr, sequence):
+    """The receipts of bench_gen's rows ``paid`` take the numbers of ``sequence`` after
+    its last, in date order."""
+    cr.execute(
+        f"""
+        WITH numbered AS (
+            SELECT i, row_number() OVER (ORDER BY pay_date, i) AS rn
+              FROM bench_gen WHERE paid
+        )
+        UPDATE bench_gen b
+           SET receipt_name = 'SK/' || extract(year FROM b.pay_date)::int || '/'
+                              || {padded("n.rn + %(last)s", 6)}
+          FROM numbered n WHERE n.i = b.i
+        """,
+        {"last": sequence.number_next_actual - 1},
+    )
+
+
+def advance_sequence(cr, sequence, count):
+    """``sequence`` (ir.sequence) goes on after the ``count`` numbers the copies took."""
+    cr.execute(
+        "UPDATE ir_sequence SET number_next = number_next + %s WHERE id = %s",
+        [count, sequence.id],
     )
 
 
@@ -866,6 +1117,42 @@ def number_moves(cr, journal_id, code, *, date, prefix, seq, name, where="TRUE")
          WHERE {where};
         """,  # trusted column names
         {"code": code, "journal": journal_id},
+    )
+
+
+def number_templates_copies(cr, numberings):
+    """``number_moves`` for each of ``numberings`` (template entry, bench_gen's date
+    column, its columns ``(prefix, seq, name)``, condition): the copies of each template
+    numbered in the template's journal, by the code of its sequence prefix."""
+    for move, date_column, columns, where in numberings:
+        prefix, seq, name = columns
+        number_moves(
+            cr,
+            move.journal_id.id,
+            move.sequence_prefix.split("/")[0],
+            date=date_column,
+            prefix=prefix,
+            seq=seq,
+            name=name,
+            where=where,
+        )
+
+
+def number_invoices_and_payments(cr, t):
+    """The copies of the open invoice ``t["open"]`` (all rows) and of the payment entry
+    of ``t["liquidity"]`` (rows ``paid``) numbered as Odoo does, after the templates'
+    numbers."""
+    number_templates_copies(
+        cr,
+        [
+            (t["open"], "invoice_date", ("prefix", "seq", "name"), "TRUE"),
+            (
+                t["liquidity"].move_id,
+                "pay_date",
+                ("pay_prefix", "pay_seq", "pay_name"),
+                "paid",
+            ),
+        ],
     )
 
 

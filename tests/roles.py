@@ -70,6 +70,15 @@ class Attempts:
     def mismatches(self):
         return [row for row in self.rows if row["actual"] != row["expected"]]
 
+    def assert_as_expected(self):
+        """Fails, listing them, if any attempts did not go as expected."""
+        mismatches = self.mismatches()
+        assert not mismatches, "attempts that did not go as expected:\n" + "\n".join(
+            f"  {row['item']}. {row['attempt']} as {row['role']}: expected "
+            f"{row['expected']}, got {row['actual']} {row['why']}"
+            for row in mismatches
+        )
+
 
 class RoleSession(Session):
     """The session of a demo login (its password is the login)."""
@@ -127,3 +136,19 @@ def post_overdue_invoices(admin, partners, item, today, amounts=None):
     }
     admin("account.move", "action_post", list(invoices.values()))
     return invoices
+
+
+def receivable_balance(admin, partner_id):
+    """What ``partner_id`` owes by the books: the residual of its posted receivable
+    lines."""
+    lines = admin(
+        "account.move.line",
+        "search_read",
+        [
+            ("partner_id", "=", partner_id),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+        ],
+        ["amount_residual"],
+    )
+    return round(sum(line["amount_residual"] for line in lines), 2)

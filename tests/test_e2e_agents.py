@@ -35,7 +35,14 @@ import pytest
 
 from conftest import _serve
 from jsonrpc import RpcError, Session
-from roles import ALLOWED, Attempts, attempt, refused
+from roles import (
+    ALLOWED,
+    Attempts,
+    attempt,
+    post_overdue_invoices,
+    receivable_balance,
+    refused,
+)
 
 # Every wait is bounded: a request by its timeout, staff waiting for each other by this.
 WAIT = 60
@@ -308,33 +315,10 @@ def _subscribers(admin, token, company_id, item, today):
             for partner, number in zip(partners, numbers.values(), strict=True)
         ],
     )
-    invoices = admin(
-        "account.move",
-        "create",
-        [
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner,
-                "invoice_date": (today - datetime.timedelta(days=40)).isoformat(),
-                "invoice_date_due": (today - datetime.timedelta(days=35)).isoformat(),
-                "invoice_line_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "product_id": item,
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [(5, 0, 0)],
-                        },
-                    )
-                ],
-            }
-            for partner, amount in zip(partners, SUBSCRIBERS.values(), strict=True)
-        ],
+    invoices = post_overdue_invoices(
+        admin, dict(zip(SUBSCRIBERS, partners, strict=True)), item, today, SUBSCRIBERS
     )
-    admin("account.move", "action_post", invoices)
-    found = zip(partners, invoices, numbers.values(), strict=True)
+    found = zip(partners, invoices.values(), numbers.values(), strict=True)
     return dict(zip(SUBSCRIBERS, found, strict=True))
 
 
@@ -403,20 +387,6 @@ def _invoice_state(admin, invoice):
         "applied_by": sorted(line["receipt_id"][1] for line in applied),
         "reconciled": round(sum(partial["amount"] for partial in partials), 2),
     }
-
-
-def _receivable_balance(admin, partner):
-    lines = admin(
-        "account.move.line",
-        "search_read",
-        [
-            ("partner_id", "=", partner),
-            ("account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"),
-        ],
-        ["amount_residual"],
-    )
-    return round(sum(line["amount_residual"] for line in lines), 2)
 
 
 def _unremitted(admin, outlet):
@@ -884,12 +854,7 @@ def test_agent_staff_are_kept_to_their_outlet(scene):
         _attempts(scene, table)
     finally:
         print(f"\n{table.table()}\n")
-    mismatches = table.mismatches()
-    assert not mismatches, "attempts that did not go as expected:\n" + "\n".join(
-        f"  {row['item']}. {row['attempt']} as {row['role']}: expected "
-        f"{row['expected']}, got {row['actual']} {row['why']}"
-        for row in mismatches
-    )
+    table.assert_as_expected()
     _check_books(scene["admin"], scene["company_id"])
 
 
@@ -1005,7 +970,7 @@ def _check_one_subscriber(admin, rows, partner, invoice):
     assert (
         round(state["amount_total"] - state["amount_residual"], 2) == state["applied"]
     )
-    balance = _receivable_balance(admin, partner)
+    balance = receivable_balance(admin, partner)
     assert balance == round(
         state["amount_total"] - sum(receipt["amount"] for receipt in receipts), 2
     ), "the subscriber owes the invoice less the receipts, once each"

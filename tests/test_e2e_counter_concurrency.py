@@ -31,6 +31,7 @@ import uuid
 import pytest
 
 from jsonrpc import RpcError, Session
+from roles import receivable_balance
 
 # Receipts of different subscribers, shared by the two cashiers.
 PAYMENTS = 20
@@ -379,20 +380,6 @@ def _xfail_if_refused(rows):
         )
 
 
-def _receivable_balance(admin, partner_id):
-    lines = admin(
-        "account.move.line",
-        "search_read",
-        [
-            ("partner_id", "=", partner_id),
-            ("account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"),
-        ],
-        ["amount_residual"],
-    )
-    return round(sum(line["amount_residual"] for line in lines), 2)
-
-
 # ----------------------------------------------------------------------------------
 # The tests, in this order: the first two race on what is made on first use
 # ----------------------------------------------------------------------------------
@@ -546,7 +533,7 @@ def test_the_same_invoice_paid_by_two_cashiers_at_once_is_paid_once(scene, mode)
         [invoice],
         ["name", "amount_total", "amount_residual", "payment_state"],
     )[0]
-    balance = _receivable_balance(admin, partner)
+    balance = receivable_balance(admin, partner)
     paid_lines = admin(
         "fee.receipt.line",
         "search_read",

@@ -811,9 +811,4 @@ def test_the_money_is_sealed(scene):
     )
 
     print(f"\n{table.table()}\n")
-    mismatches = table.mismatches()
-    assert not mismatches, "attempts that did not go as expected:\n" + "\n".join(
-        f"  {row['item']}. {row['attempt']} as {row['role']}: expected "
-        f"{row['expected']}, got {row['actual']} {row['why']}"
-        for row in mismatches
-    )
+    table.assert_as_expected()

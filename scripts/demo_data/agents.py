@@ -122,13 +122,10 @@ class Agents:
     def pay_at_outlet(self, outlet, partner, date, upto, fraction=1.0):
         """The subscriber pays (part of) the bills issued up to ``upto`` at the outlet:
         its clerk takes the money on the portal, in the agents' journal."""
-        invoices = self.open_invoices(partner, upto).filtered(
-            lambda move: move.dispute_state != "disputed"
-        )
-        if not invoices:
+        payable = self.payable(partner, upto, fraction)
+        if not payable:
             return
-        due = sum(invoices.mapped("amount_residual"))
-        amount = due if fraction >= 1 else max(10.0, float_round(due * fraction, 0))
+        invoices, due, amount = payable
         clerk = self.users[self.outlets[outlet]["login"]]
         env = self.env_of(clerk)
         # Outlets are open from morning to evening.

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo.tools import file_path, float_round
+from odoo.tools import file_path
 
 from .history import MODULE
 
@@ -20,13 +20,10 @@ class CashOffice:
         """The subscriber pays (part of) the bills issued up to ``upto``: mostly to the
         collector of their open order if they have one, else at the counter, or by bank
         transfer, entered by the accountant through Odoo's payment wizard."""
-        invoices = self.open_invoices(partner, upto).filtered(
-            lambda move: move.dispute_state != "disputed"
-        )
-        if not invoices:
+        payable = self.payable(partner, upto, fraction)
+        if not payable:
             return
-        due = sum(invoices.mapped("amount_residual"))
-        amount = due if fraction >= 1 else max(10.0, float_round(due * fraction, 0))
+        invoices, due, amount = payable
         order = self.env["fee.collection.order"].search(
             [("partner_id", "=", partner.id), ("state", "=", "open")]
         )

@@ -13,6 +13,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.tools import float_round
 
 from .subscribers import PREPAID, SERVICE_CHANGES
 
@@ -76,6 +77,19 @@ class History:
             ],
             order="invoice_date, id",
         )
+
+    def payable(self, partner, upto, fraction=1.0):
+        """What the subscriber pays now of the bills issued up to ``upto``: the open ones
+        not disputed, what is due on them and the amount paid (all of it, or
+        ``fraction`` of it in whole yuan, at least 10.00); None if there is none."""
+        invoices = self.open_invoices(partner, upto).filtered(
+            lambda move: move.dispute_state != "disputed"
+        )
+        if not invoices:
+            return None
+        due = sum(invoices.mapped("amount_residual"))
+        amount = due if fraction >= 1 else max(10.0, float_round(due * fraction, 0))
+        return invoices, due, amount
 
     def invoice_of(self, partner, month):
         """The subscriber's bill of the billing run of ``month``."""
