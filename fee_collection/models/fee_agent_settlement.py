@@ -143,6 +143,9 @@ class FeeAgentSettlement(models.Model):
         that has something to settle and no settlement for that end yet. Running it
         again makes nothing more."""
         self.check_access("create")
+        # The outlets are the user's to settle (their companies' record rules) before
+        # the rest runs as the system.
+        agents.check_access("read")
         Receipt = self.env["fee.receipt"].sudo()
         # Two runs settling the same outlets at once (two accountants, the job and the
         # wizard): the later waits, is run again by Odoo once the first has committed,
@@ -161,7 +164,10 @@ class FeeAgentSettlement(models.Model):
             ]
         )
         agents -= done.agent_id
-        domain = Receipt._fee_agent_unsettled_domain(agents, date_to)
+        domain = [
+            *Receipt._fee_agent_unsettled_domain(agents, date_to),
+            ("company_id", "in", self.env.companies.ids),
+        ]
         groups = Receipt._read_group(
             domain, ["agent_id", "company_id"], ["date:min"], order="agent_id"
         )

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
 from ..tools import check_protected_fields
+from ..tools.agent_clearing import AGENT_HELD_AMOUNTS
 from ..tools.groups import MANAGER
 
 # An outlet's terms are a manager's decision; its status changes by the managers'
@@ -386,81 +387,26 @@ class ResPartner(models.Model):
         return self.sudo().search([("is_fee_agent", "=", True)])
 
     def _fee_get_unremitted(self, company):
-        """{agent id: money the outlet holds for ``company``}, read from the books: on
-        the agent clearing account, the payments of its receipts that no posted
-        settlement took and the reversals of those voided after their settlement was
-        posted and not taken back yet (a posted settlement's entry cancels the rest
-        exactly); on its receivable, what its settlements ask it to remit and is still
-        open. Only the current period's rows are read, whatever the outlet's history."""
+        """{agent id: money the outlet holds for ``company``}, read from the books
+        (``AGENT_HELD_AMOUNTS``)."""
         if not self:
             return {}
         self.env["account.move.line"].flush_model()
         self.env["fee.receipt"].flush_model()
         self.env["fee.agent.settlement"].flush_model(["state"])
+        self.env["res.company"].flush_model(["fee_agent_clearing_account_id"])
         self.env.cr.execute(
             SQL(
                 """
-                WITH unsettled AS (
-                    SELECT receipt.id, receipt.agent_id, receipt.payment_id,
-                           receipt.state
-                      FROM fee_receipt receipt
-                     WHERE receipt.agent_id = ANY(%(agents)s)
-                       AND receipt.company_id = %(company)s
-                       AND receipt.state = 'posted'
-                       AND receipt.settlement_id IS NULL
-                    UNION ALL
-                    SELECT receipt.id, receipt.agent_id, receipt.payment_id,
-                           receipt.state
-                      FROM fee_agent_settlement settlement
-                      JOIN fee_receipt receipt ON receipt.settlement_id = settlement.id
-                     WHERE settlement.agent_id = ANY(%(agents)s)
-                       AND settlement.company_id = %(company)s
-                       AND settlement.state IN ('draft', 'submitted')
-                       AND receipt.state = 'posted'
-                    UNION ALL
-                    SELECT receipt.id, receipt.agent_id, receipt.payment_id,
-                           receipt.state
-                      FROM fee_receipt receipt
-                      JOIN fee_agent_settlement settled
-                        ON settled.id = receipt.settlement_id
-                      LEFT JOIN fee_agent_settlement adjusted
-                        ON adjusted.id = receipt.adjustment_settlement_id
-                     WHERE receipt.agent_id = ANY(%(agents)s)
-                       AND receipt.company_id = %(company)s
-                       AND receipt.state = 'voided'
-                       AND settled.state IN ('posted', 'paid')
-                       AND (adjusted.id IS NULL
-                            OR adjusted.state NOT IN ('posted', 'paid'))
-                )
-                SELECT agent_id, SUM(amount)
-                  FROM (
-                      SELECT unsettled.agent_id, line.balance AS amount
-                        FROM unsettled
-                        JOIN account_payment payment
-                          ON payment.id = unsettled.payment_id
-                        JOIN account_move move
-                          ON (unsettled.state = 'posted'
-                              AND move.id = payment.move_id)
-                          OR (unsettled.state = 'voided'
-                              AND move.reversed_entry_id = payment.move_id)
-                        JOIN account_move_line line ON line.move_id = move.id
-                       WHERE line.account_id = %(clearing)s
-                         AND line.parent_state = 'posted'
-                      UNION ALL
-                      SELECT line.partner_id, line.amount_residual
-                        FROM account_move_line line
-                        JOIN account_account account ON account.id = line.account_id
-                       WHERE line.partner_id = ANY(%(agents)s)
-                         AND line.company_id = %(company)s
-                         AND account.account_type = 'asset_receivable'
-                         AND line.parent_state = 'posted'
-                         AND NOT line.reconciled
-                  ) held
-                 GROUP BY agent_id
+                SELECT held.agent_id, SUM(held.amount)
+                  FROM (%(held)s) held
+                 WHERE held.agent_id = ANY(%(agents)s)
+                   AND held.company_id = %(company)s
+                 GROUP BY held.agent_id
                 """,
+                held=AGENT_HELD_AMOUNTS,
                 agents=self.ids,
                 company=company.id,
-                clearing=company.sudo().fee_agent_clearing_account_id.id or 0,
             )
         )
         return dict(self.env.cr.fetchall())

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..tools.agent_clearing import AGENT_CLEARING_LINES
+from ..tools.agent_clearing import AGENT_HELD_AMOUNTS
 from ..tools.report_view import create_report_view
 
 # Averages of a group are ratios of its sums, not averages of its rows' averages.
@@ -210,28 +210,13 @@ class FeeAgentChannelReport(models.Model):
 
     def _outstanding_query(self):
         """What each outlet holds now, read from the books as
-        ``res.partner._fee_get_unremitted`` reads it: its receipts (less their voids)
-        on the agent clearing account, less what its settlements took off it, and what
-        its settlements ask it to remit and is still open on its receivable."""
+        ``res.partner._fee_get_unremitted`` reads it (``AGENT_HELD_AMOUNTS``)."""
         return SQL(
             """
             SELECT DATE_TRUNC('month', CURRENT_DATE)::date,
                    held.company_id, held.agent_id,
                    0, 0.0, 0.0, 0.0, 0.0, held.amount, 0, 0
-              FROM (
-                  SELECT clearing.company_id, clearing.agent_id,
-                         clearing.balance AS amount
-                    FROM (%s) clearing
-                  UNION ALL
-                  SELECT line.company_id, line.partner_id, line.amount_residual
-                    FROM account_move_line line
-                    JOIN res_partner agent ON agent.id = line.partner_id
-                    JOIN account_account account ON account.id = line.account_id
-                   WHERE agent.is_fee_agent
-                     AND account.account_type = 'asset_receivable'
-                     AND line.parent_state = 'posted'
-                     AND NOT line.reconciled
-              ) held
+              FROM (%s) held
             """,
-            AGENT_CLEARING_LINES,
+            AGENT_HELD_AMOUNTS,
         )

@@ -112,6 +112,11 @@ class TestAgent(FeeAgentCommon):
                 10.0, other.fee_agent_journal_id, channel="agent", agent=self.agent
             )
         self.assertFalse(self.env["fee.receipt"].search([]))
+        # Nor is it settled by another company's accountant.
+        with self.assertRaises(AccessError):
+            self.env["fee.agent.settlement"].with_user(
+                self.user_accountant
+            )._fee_generate(outlet.with_user(self.user_accountant), fields.Date.today())
 
     def test_bad_terms_are_refused(self):
         for vals in (
