@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "application": True,
-    "depends": ["account", "mail", "sms", "contacts", "portal"],
+    "depends": ["account", "account_payment", "mail", "sms", "contacts", "portal"],
     "data": [
         "security/fee_collection_groups.xml",
         "security/ir.model.access.csv",

@@ -72,23 +72,49 @@ class FeeAnomaly(models.Model):
     def _check_duplicate_receipts(self, receipts):
         """A receipt of the same subscriber, amount and day as another taken within the
         company's window is likely a duplicate charge."""
-        vals_list = []
-        for receipt in receipts:
-            window = timedelta(minutes=receipt.company_id.fee_duplicate_window_minutes)
-            if not window:
-                continue
-            earlier = self.env["fee.receipt"].search(
+        receipts = receipts.filtered("company_id.fee_duplicate_window_minutes")
+        if not receipts:
+            return self.browse()
+        windows = {
+            receipt: timedelta(minutes=receipt.company_id.fee_duplicate_window_minutes)
+            for receipt in receipts
+        }
+        # The candidates of every receipt in one read: same subscribers and days.
+        candidates = (
+            self.env["fee.receipt"]
+            .search(
                 [
-                    ("company_id", "=", receipt.company_id.id),
-                    ("partner_id", "=", receipt.partner_id.id),
-                    ("amount", "=", receipt.amount),
+                    ("company_id", "in", receipts.company_id.ids),
+                    ("partner_id", "in", receipts.partner_id.ids),
                     ("state", "=", "posted"),
-                    ("id", "!=", receipt.id),
-                    ("date", "=", receipt.date),
-                    ("create_date", ">=", receipt.create_date - window),
+                    ("date", "in", list(set(receipts.mapped("date")))),
+                    (
+                        "create_date",
+                        ">=",
+                        min(
+                            receipt.create_date - windows[receipt]
+                            for receipt in receipts
+                        ),
+                    ),
                 ],
                 order="id desc",
-                limit=1,
+            )
+            .grouped(lambda other: (other.partner_id, other.date))
+        )
+        vals_list = []
+        for receipt in receipts:
+            earlier = next(
+                (
+                    other
+                    for other in candidates.get((receipt.partner_id, receipt.date), ())
+                    if other != receipt
+                    and other.company_id == receipt.company_id
+                    and other.amount == receipt.amount
+                    and other.create_date >= receipt.create_date - windows[receipt]
+                    and (other.create_date, other.id)
+                    < (receipt.create_date, receipt.id)
+                ),
+                None,
             )
             if earlier:
                 env = receipt.company_id._fee_get_lang_env()

@@ -184,23 +184,27 @@ class FeeOverdue(models.AbstractModel):
     @api.model
     def _get_balance(self, partner, company):
         """What the subscriber owes now, all open receivables (credit deducted)."""
+        return self._get_balances(partner, company).get(partner, 0.0)
+
+    @api.model
+    def _get_balances(self, partners, company):
+        """{subscriber: what it owes now} of these subscribers, in one grouped read."""
         # Receivable items carry the commercial partner, whichever contact was billed.
-        [(balance,)] = (
+        return dict(
             self.env["account.move.line"]
             .sudo()
             ._read_group(
                 [
                     ("company_id", "=", company.id),
-                    ("partner_id", "=", partner.id),
+                    ("partner_id", "in", partners.ids),
                     ("account_type", "=", "asset_receivable"),
                     ("parent_state", "=", "posted"),
                     ("reconciled", "=", False),
                 ],
-                [],
+                ["partner_id"],
                 ["amount_residual:sum"],
             )
         )
-        return balance
 
     @api.model
     def _get_open_invoices(self, partners):

@@ -168,9 +168,12 @@ class FeeReceipt(models.Model):
         """Number the receipts, last thing before the transaction ends: the sequence's row
         stays locked until then, so concurrent cashiers wait for each other only that long."""
         for company, receipts in self.grouped("company_id").items():
-            sequence = self._get_sequence(company)
-            for receipt in receipts.sorted("id"):
-                receipt.name = sequence.next_by_id(sequence_date=receipt.date)
+            receipts = receipts.sorted("id")
+            names = self._get_sequence(company)._fee_next_for_dates(
+                receipts.mapped("date")
+            )
+            for receipt, name in zip(receipts, names, strict=True):
+                receipt.name = name
         self.flush_recordset(["name"])
 
     @api.model
@@ -401,13 +404,13 @@ class FeeReceipt(models.Model):
 
     @api.model
     def _get_open_receivable_lines(self, partner, company, invoices=None):
-        """The subscriber's open receivable items, oldest due first: its unapplied credit
+        """The subscribers' open receivable items, oldest due first: their unapplied credit
         and what it owes (on ``invoices`` only, when given). Locked against a concurrent
         payment: a second cashier paying the same invoice waits, then finds it paid
         (Odoo retries the request on the serialization failure this raises)."""
         domain = [
             ("company_id", "=", company.id),
-            ("partner_id", "=", partner.id),
+            ("partner_id", "in", partner.ids),
             ("account_type", "=", "asset_receivable"),
             ("parent_state", "=", "posted"),
             ("reconciled", "=", False),

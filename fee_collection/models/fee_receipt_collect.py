@@ -186,6 +186,25 @@ class FeeReceipt(models.Model):
         if not self.env.su:
             self._check_collector_rights(partner, channel, agent)
         self._check_amount(amount, company)
+        self._check_subscriber(partner, company)
+        self._check_journal(journal, channel, company, user)
+        self._check_receiver(user, channel)
+        if channel == "agent":
+            if not agent:
+                raise UserError(
+                    self.env._("Name the agent outlet that took the collection.")
+                )
+            agent._fee_check_agent_collection(amount, journal, user, company)
+        elif agent:
+            raise UserError(
+                self.env._("Only collections of the agent channel name an agent.")
+            )
+        if paper_number:
+            self._check_paper_number(paper_number, company)
+
+    @api.model
+    def _check_subscriber(self, partner, company):
+        """Money is taken from the company's subscribers only."""
         if not partner.is_subscriber:
             raise UserError(
                 self.env._(
@@ -203,6 +222,12 @@ class FeeReceipt(models.Model):
                     company=partner.company_id.name or self.env._("no company"),
                 )
             )
+
+    @api.model
+    def _check_journal(self, journal, channel, company, user):
+        """The payment methods a channel takes money in: the company's cash and bank
+        journals in its currency; at the counter (and for its backfill) the counter's,
+        in the field the collector's."""
         if channel == "field" and journal not in company._fee_get_field_journals(user):
             raise UserError(
                 self.env._(
@@ -239,22 +264,14 @@ class FeeReceipt(models.Model):
                     company=company.name,
                 )
             )
+
+    @api.model
+    def _check_receiver(self, user, channel):
+        """Who took the money: an active employee, or an outlet's staff for its outlet."""
         if not user.active or (user.share and channel != "agent"):
             raise UserError(
                 self.env._("%(user)s cannot take payments.", user=user.display_name)
             )
-        if channel == "agent":
-            if not agent:
-                raise UserError(
-                    self.env._("Name the agent outlet that took the collection.")
-                )
-            agent._fee_check_agent_collection(amount, journal, user, company)
-        elif agent:
-            raise UserError(
-                self.env._("Only collections of the agent channel name an agent.")
-            )
-        if paper_number:
-            self._check_paper_number(paper_number, company)
 
     @api.model
     def _check_collector_rights(self, partner, channel, agent):
@@ -311,15 +328,7 @@ class FeeReceipt(models.Model):
 
     @api.model
     def _check_paper_number(self, paper_number, company):
-        if len(paper_number) > PAPER_NUMBER_SIZE:
-            raise UserError(
-                self.env._(
-                    "Paper receipt number %(number)s… is longer than %(size)s "
-                    "characters.",
-                    number=paper_number[:20],
-                    size=PAPER_NUMBER_SIZE,
-                )
-            )
+        self._check_paper_number_size(paper_number)
         if (
             self.env["fee.receipt"]
             .sudo()
@@ -332,6 +341,18 @@ class FeeReceipt(models.Model):
                 self.env._(
                     "Paper receipt %(number)s has already been entered.",
                     number=paper_number,
+                )
+            )
+
+    @api.model
+    def _check_paper_number_size(self, paper_number):
+        if len(paper_number) > PAPER_NUMBER_SIZE:
+            raise UserError(
+                self.env._(
+                    "Paper receipt number %(number)s… is longer than %(size)s "
+                    "characters.",
+                    number=paper_number[:20],
+                    size=PAPER_NUMBER_SIZE,
                 )
             )
 

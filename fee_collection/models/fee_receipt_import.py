@@ -2,14 +2,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import check_protected_fields
+from .fee_receipt_collect_batch import CollectionRowError
 
-# A file with more rows to post than this is posted by the scheduler, a committed batch
-# at a time: at a quarter of a second a row, a large file would outlast the request's
-# time limit, and its one transaction would keep counter payments in the same journals
-# waiting until it ends.
-SYNC_POST_MAX_ROWS = 100
-# Rows the scheduler posts per transaction: what a counter payment waits for at most.
-POST_BATCH_SIZE = 20
+# A file with more rows to post than this is posted by the scheduler, in one
+# transaction: at a few milliseconds a row, a large file would outlast the request's
+# time limit.
+SYNC_POST_MAX_ROWS = 1000
 WORKFLOW_FIELDS = dict.fromkeys(("name", "state", "company_id", "post_user_id"))
 
 
@@ -19,11 +17,11 @@ class FeeReceiptImport(models.Model):
     number is taken once per company, so importing the same file again, or one that
     overlaps it, posts nothing twice. The file and its result stay on the record.
 
-    A large file is posted by the scheduler, a batch of rows per transaction, as the
-    user who asked for it: the import shows its progress and tells that user when it is
-    done. A row that fails there stops the posting; the receipts already posted stay
-    (they are money taken) and checking and posting the file again goes on with the
-    rest.
+    The rows are posted all at once, through the batch path of the collection
+    (``res.partner._fee_collect_batch``), all or nothing. A large file is posted by the
+    scheduler, as the user who asked for it, who is told when it is done. A row that
+    fails there (a cashier who left meanwhile) posts nothing of the file and puts it in
+    error on that row; checking and posting it again posts it whole.
 
     The import, its actions and its posting are here; reading and checking its file in
     ``fee_receipt_import_check.py``."""
@@ -203,33 +201,41 @@ class FeeReceiptImport(models.Model):
     # Posting
     # ------------------------------------------------------------------
 
-    def _get_lines_to_post(self, limit=None):
+    def _get_lines_to_post(self):
         self.ensure_one()
         return self.env["fee.receipt.import.line"].search(
-            [("import_id", "=", self.id), ("status", "=", "ok")],
-            order="row, id",
-            limit=limit,
+            [("import_id", "=", self.id), ("status", "=", "ok")], order="row, id"
         )
 
     def _post_lines(self, lines):
         """Post ``lines`` (valid rows of this import) through the one way money is
-        taken, as the user who asked for the post, in the import's company."""
+        taken, all at once, as the user who asked for the post, in the import's
+        company."""
         self.ensure_one()
-        Partner = self.env["res.partner"].with_user(self.post_user_id)
-        for line in lines:
-            receipt = (
-                Partner.browse(line.partner_id.id)
-                .with_company(self.company_id)
-                ._fee_collect(
-                    line.amount,
-                    line.journal_id,
-                    channel="import",
-                    date=line.date,
-                    paper_number=line.paper_number,
-                    user=line.user_id,
-                )
+        receipts = (
+            self.env["res.partner"]
+            .with_user(self.post_user_id)
+            .with_company(self.company_id)
+            ._fee_collect_batch(
+                [
+                    {
+                        "row": line.row,
+                        "partner": line.partner_id,
+                        "amount": line.amount,
+                        "journal": line.journal_id,
+                        "date": line.date,
+                        "paper_number": line.paper_number,
+                        "user": line.user_id,
+                    }
+                    for line in lines
+                ],
+                channel="import",
             )
-            line.sudo().write({"status": "posted", "receipt_id": receipt.id})
+        )
+        for line, receipt in zip(lines.sudo(), receipts, strict=True):
+            line.status = "posted"
+            line.receipt_id = receipt
+        lines.flush_recordset(["status", "receipt_id"])
 
     def _get_done_message(self):
         return self.company_id._fee_get_lang_env()._(
@@ -240,69 +246,50 @@ class FeeReceiptImport(models.Model):
         )
 
     @api.model
-    def _cron_post_imports(self, batch_size=POST_BATCH_SIZE):
-        """Post the next rows, at most ``batch_size``, of the oldest import queued for
-        posting, and report progress, so that the scheduler commits and calls again
-        until no row is left."""
-        imports = self.search([("state", "=", "posting")], order="id")
-        handled = 0
-        for import_ in imports:
-            handled = import_._post_next_batch(batch_size)
-            if handled:
-                break
-        remaining = self.env["fee.receipt.import.line"].search_count(
-            [("import_id.state", "=", "posting"), ("status", "=", "ok")]
+    def _cron_post_imports(self):
+        """Post the oldest import queued for posting, whole, and report progress, so
+        that the scheduler commits and calls again until no import is left."""
+        import_ = self.search([("state", "=", "posting")], order="id", limit=1)
+        if import_:
+            import_._post_queued()
+        self.env["ir.cron"]._notify_progress(
+            done=len(import_), remaining=self.search_count([("state", "=", "posting")])
         )
-        self.env["ir.cron"]._notify_progress(done=handled, remaining=remaining)
 
-    def _post_next_batch(self, batch_size):
-        """Post up to ``batch_size`` rows of this queued import; returns how many rows
-        were handled. Rows whose paper number was entered meanwhile (by another import,
-        or before a crash) are skipped as already entered: nothing is posted twice.
-
-        A row that fails stops the import. The batch is posted in a savepoint that the
-        failure rolls back whole, and the rows before the failing one are posted again:
-        rolling back a savepoint also drops what the transaction left to do before its
-        commit (the arrears analysis' refresh, tracking), so a savepoint per row would
-        lose that work for the rows posted before it."""
+    def _post_queued(self):
+        """Post this queued import, all or nothing. Rows whose paper number was entered
+        meanwhile (by another import) are skipped as already entered: nothing is posted
+        twice. A row that fails posts nothing: the import is put in error on it."""
         self.ensure_one()
-        lines = self._get_lines_to_post(limit=batch_size)
+        lines = self._get_lines_to_post()
         entered = self._get_entered_paper_numbers(lines.mapped("paper_number"))
         known = lines.filtered(lambda line: line.paper_number in entered)
         known.sudo().write(
             {"status": "known", "message": self.env._("already entered")}
         )
-        posted = self.env["fee.receipt.import.line"]
         try:
             with self.env.cr.savepoint():
-                for line in lines - known:
-                    self._post_lines(line)
-                    posted |= line
-        except UserError as error:
-            self._post_lines(posted)
-            self._stop_posting((lines - known - posted)[:1], error)
-            return len(known) + len(posted) + 1
-        if not self._get_lines_to_post(limit=1):
-            self.sudo().state = "done"
-            self._notify_post_user(self._get_done_message())
-        return len(lines)
+                self._post_lines(lines - known)
+        except CollectionRowError as error:
+            failed = lines.filtered(lambda line, row=error.row: line.row == row)
+            self._stop_posting(failed, error)
+            return
+        self.sudo().state = "done"
+        self._notify_post_user(self._get_done_message())
 
     def _stop_posting(self, line, error):
         """Put the import in error on ``line``, which could not be posted, and tell the
         user who asked for the post."""
-        line.sudo().write({"status": "error", "message": str(error)})
+        line.sudo().write({"status": "error", "message": error.reason})
         self.sudo().state = "error"
         self._notify_post_user(
             self.company_id._fee_get_lang_env()._(
                 "Posting stopped at row %(row)s (paper receipt %(number)s): %(error)s "
-                "The %(count)s receipts posted before it stay posted: correct the cause, "
-                "then check and post the file again to post the other rows.",
+                "Nothing of the file was posted: correct the cause, then check and post "
+                "it again.",
                 row=line.row,
                 number=line.paper_number,
-                error=str(error),
-                count=self.env["fee.receipt.import.line"].search_count(
-                    [("import_id", "=", self.id), ("status", "=", "posted")]
-                ),
+                error=error.reason,
             )
         )
 

@@ -39,23 +39,29 @@ class IrSequence(models.Model):
             order="company_id",
             limit=1,
         )
-        if not sequence or sequence.implementation != "standard" or len(dates) < 2:
+        if not sequence or len(dates) < 2:
             return [
                 self.next_by_code(sequence_code, sequence_date=date) for date in dates
             ]
+        return sequence._fee_next_for_dates(dates)
+
+    def _fee_next_for_dates(self, dates):
+        """What ``next_by_id(sequence_date=date)`` of this sequence gives for each of
+        ``dates`` in turn, the numbers of a date range (or of a sequence without ranges)
+        drawn in one query."""
+        self.ensure_one()
         # The sequence itself, or the date range of each date (made when missing).
         sources = {
-            date: sequence._get_current_sequence(date) for date in dict.fromkeys(dates)
+            date: self._get_current_sequence(date) for date in dict.fromkeys(dates)
         }
         numbers = {
-            source: iter(sequence._fee_draw_numbers(source, count))
+            source: iter(self._fee_draw_numbers(source, count))
             for source, count in Counter(sources[date] for date in dates).items()
         }
         return [next(numbers[sources[date]]) for date in dates]
 
     def _fee_draw_numbers(self, source, count):
-        """``count`` numbers of this sequence (of the standard implementation) in one
-        query, from ``source``: the sequence itself, or one of its date ranges, which
+        """``count`` numbers of this sequence in one query, from ``source``: the sequence itself, or one of its date ranges, which
         has numbers of its own and gives the prefix its range dates, as
         ``ir.sequence.date_range._next`` does."""
         self.ensure_one()
@@ -65,12 +71,37 @@ class IrSequence(models.Model):
         else:
             sql_sequence = f"ir_sequence_{self.id:03d}"
             prefix, suffix = self._get_prefix_suffix()
-        self.env.cr.execute(
-            SQL("SELECT nextval(%s) FROM generate_series(1, %s)", sql_sequence, count)
-        )
+        if self.implementation == "no_gap":
+            # As ``_update_nogap``, for ``count`` numbers at once: the row stays locked
+            # until the transaction ends, so no number is skipped nor drawn twice.
+            source.flush_recordset(["number_next"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE %s SET number_next = number_next + %s
+                     WHERE id = %s
+                 RETURNING number_next - %s
+                    """,
+                    SQL.identifier(source._table),
+                    count * self.number_increment,
+                    source.id,
+                    count * self.number_increment,
+                )
+            )
+            [(first,)] = self.env.cr.fetchall()
+            source.invalidate_recordset(["number_next"])
+            drawn = range(
+                first, first + count * self.number_increment, self.number_increment
+            )
+        else:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT nextval(%s) FROM generate_series(1, %s)",
+                    sql_sequence,
+                    count,
+                )
+            )
+            drawn = [number for (number,) in self.env.cr.fetchall()]
         # get_next_char interpolates the prefix's date parts again for each number (a
         # dozen strftime calls each, a fifth of a 50,000-order dispatch): once is enough.
-        return [
-            f"{prefix}{number:0{self.padding}d}{suffix}"
-            for (number,) in self.env.cr.fetchall()
-        ]
+        return [f"{prefix}{number:0{self.padding}d}{suffix}" for number in drawn]

@@ -13,6 +13,7 @@ MAX_LATE_FEE_CAP_RATIO = 1.0
 MAX_GRACE_DAYS = 365
 MAX_PROMISE_DAYS = 365
 MAX_CHRONIC_LATE_COUNT = 100
+MAX_PAY_LINK_DAYS = 3660
 # Collectors' cash journals are coded "FC" and one to three base-36 characters (journal
 # codes have at most five): 36 + 36² + 36³ codes, whatever the collectors' user ids.
 COLLECTOR_JOURNAL_PREFIX = "FC"
@@ -88,6 +89,12 @@ class FeeCompanySettings(models.AbstractModel):
         string="Largest Receipt",
         default=100000.0,
         help="Larger amounts are refused (0: no limit).",
+    )
+    fee_pay_link_validity_days = fields.Integer(
+        string="Pay Link Validity (Days)",
+        default=90,
+        help="A subscriber's pay link (缴费链接) works this many days after the last "
+        "notice that carried it.",
     )
     fee_allow_self_approval = fields.Boolean(
         string="One-person Office",
@@ -382,6 +389,7 @@ class ResCompany(models.Model):
         "fee_cash_difference_threshold",
         "fee_unreachable_attempts",
         "fee_max_receipt_amount",
+        "fee_pay_link_validity_days",
     )
     def _check_late_fee_rule(self):
         for company in self:
@@ -418,6 +426,13 @@ class ResCompany(models.Model):
                         "The duplicate payment window, the cash difference alert, the "
                         "missed calls before a visit and the largest receipt cannot be "
                         "negative."
+                    )
+                )
+            if not 1 <= company.fee_pay_link_validity_days <= MAX_PAY_LINK_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "A pay link is valid between 1 and %(max)s days.",
+                        max=MAX_PAY_LINK_DAYS,
                     )
                 )
             if not 1 <= company.fee_chronic_late_count <= MAX_CHRONIC_LATE_COUNT:

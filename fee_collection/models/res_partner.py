@@ -321,6 +321,14 @@ class ResPartner(models.Model):
         ``amount_tendered``, ``user`` (see ``fee.receipt._collect``)."""
         return self.env["fee.receipt"]._collect(self, amount, journal, **options)
 
+    @api.model
+    def _fee_collect_batch(self, rows, *, channel):
+        """Receive the money of many ``rows`` at once (a backfill, a bank's return file)
+        and return their receipts in the rows' order, all or nothing. A row is a dict:
+        ``partner``, ``amount``, ``journal``, optionally ``date``, ``paper_number``,
+        ``user`` and ``row`` (its name in errors); see ``fee.receipt._collect_batch``."""
+        return self.env["fee.receipt"]._collect_batch(rows, channel=channel)
+
     @api.onchange("area_id")
     def _onchange_area_id(self):
         if self.area_id.collector_ids and not self.collector_id:

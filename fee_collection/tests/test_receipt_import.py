@@ -67,11 +67,9 @@ class TestReceiptImport(FeeCollectionCommon):
             )
         )
 
-    def _run_scheduler(self, batch_size=20):
+    def _run_scheduler(self):
         """One call of the scheduled job, as the scheduler makes it."""
-        self.env["fee.receipt.import"].with_user(SUPERUSER_ID)._cron_post_imports(
-            batch_size=batch_size
-        )
+        self.env["fee.receipt.import"].with_user(SUPERUSER_ID)._cron_post_imports()
 
     def test_valid_file_posted_with_the_paper_dates_and_cashiers(self):
         backfill = self._import(
@@ -235,12 +233,8 @@ class TestReceiptImport(FeeCollectionCommon):
         with self.assertRaisesRegex(UserError, "being posted in the background"):
             backfill.action_check()
         with self._record_cron_progress() as progress:
-            self._run_scheduler(batch_size=2)
-            backfill.invalidate_recordset()
-            self.assertEqual(backfill.posted_count, 2)
-            self.assertAlmostEqual(backfill.post_progress, 100 * 2 / 3)
-            self._run_scheduler(batch_size=2)
-        self.assertEqual(progress, [(2, 1), (1, 0)])
+            self._run_scheduler()
+        self.assertEqual(progress, [(1, 0)], "the whole file in one call")
         backfill.invalidate_recordset()
         self.assertEqual(backfill.state, "done")
         self.assertEqual(backfill.posted_count, 3)
@@ -254,7 +248,7 @@ class TestReceiptImport(FeeCollectionCommon):
         self.assertIn("3 paper receipts posted", message.body)
         self.assertEqual(message.partner_ids, self.user_cashier.partner_id)
 
-    def test_row_failing_in_the_background_stops_and_posting_resumes(self):
+    def test_row_failing_in_the_background_posts_nothing_until_posted_again(self):
         backfill = self._import(
             [
                 f"P-001,2024-03-08,TV-0001,,25.00,{self.cash.code},fee_accountant",
@@ -270,26 +264,21 @@ class TestReceiptImport(FeeCollectionCommon):
             self._run_scheduler()
             backfill.invalidate_recordset()
             self.assertEqual(backfill.state, "error")
-            self.assertEqual(
-                backfill.line_ids.mapped("status"), ["posted", "error", "ok"]
-            )
+            self.assertEqual(backfill.line_ids.mapped("status"), ["ok", "error", "ok"])
             self.assertIn("cannot take payments", backfill.line_ids[1].message)
-            first = backfill.line_ids[0].receipt_id
-            self.assertEqual(
-                self.env["fee.receipt"].search([]), first, "the posted money stays"
-            )
-            self.assertEqual(self.january.payment_state, "paid")
+            self.assertFalse(self.env["fee.receipt"].search([]), "all or nothing")
+            self.assertFalse(self.env["account.payment"].search([]))
+            self.assertEqual(self.january.payment_state, "not_paid")
             message = backfill.message_ids[0]
             self.assertIn(
                 "Posting stopped at row 3 (paper receipt P-002)", message.body
             )
-            self.assertIn("The 1 receipts posted before it stay posted", message.body)
+            self.assertIn("Nothing of the file was posted", message.body)
             self.assertEqual(message.partner_ids, self.user_accountant.partner_id)
 
             self.user_cashier.active = True
             backfill.action_check()
             self.assertEqual(backfill.state, "valid")
-            self.assertEqual(backfill.line_ids[0].receipt_id, first)
             backfill.action_post()
             self._run_scheduler()
         backfill.invalidate_recordset()
@@ -299,6 +288,7 @@ class TestReceiptImport(FeeCollectionCommon):
             ["P-001", "P-002", "P-003"],
         )
         self.assertEqual(self.neighbours.payment_state, "paid")
+        self.assertEqual(self.january.payment_state, "paid")
 
     def test_rows_entered_meanwhile_are_not_posted_twice(self):
         backfill = self._import(

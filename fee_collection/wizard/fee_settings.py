@@ -17,6 +17,7 @@ COMPANY_FIELDS = (
     "fee_duplicate_window_minutes",
     "fee_cash_difference_threshold",
     "fee_max_receipt_amount",
+    "fee_pay_link_validity_days",
     "fee_allow_self_approval",
     "fee_bad_debt_account_id",
     "fee_bad_debt_recovery_account_id",
