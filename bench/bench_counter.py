@@ -448,6 +448,24 @@ def backfill(env, args):
 
     second = measurement("again", again)
     new_receipts = Receipt.search_count([]) - receipts
+    # Beside it, the path every row took until the batch path: ``_fee_collect`` a row
+    # at a time, in one transaction, on a sample of other subscribers.
+    sample = open_once(env, args.one_by_one)
+
+    def one_by_one():
+        Partner = env["res.partner"].with_user(cashier)
+        for partner_id, _number, amount in sample:
+            Partner.browse(partner_id)._fee_collect(
+                amount,
+                cash,
+                channel="import",
+                date=date - datetime.timedelta(days=1),
+                paper_number=f"PO-{partner_id}",
+                user=cashier,
+            )
+
+    if sample:
+        measurement("one-by-one", one_by_one)
     partners = {partner_id for partner_id, _number, _amount in subscribers}
     posted = Receipt.search(
         [("paper_number", "in", [f"PB-{partner_id}" for partner_id in partners])]
@@ -461,6 +479,7 @@ def backfill(env, args):
         date=str(date),
         data=counts,
         rows=rows,
+        one_by_one_rows=len(sample),
         first={"state": first.state, "posted": first.posted_count},
         again={
             "state": second.state,
@@ -541,6 +560,12 @@ def backfill_arguments(parser):
         "take more than --max-seconds",
     )
     parser.add_argument("--max-seconds", type=float, default=1200.0)
+    parser.add_argument(
+        "--one-by-one",
+        type=int,
+        default=500,
+        help="rows posted one at a time beside the file, for comparison (0: none)",
+    )
 
 
 def report(rows):
@@ -615,6 +640,14 @@ def backfill_table(rows):
             for name in ("check", "post", "again")
         )
 
+    def one_by_one_rate(row):
+        figures = row["phases"].get("one-by-one")
+        return f"{row['one_by_one_rows'] / figures['seconds']:,.1f}" if figures else "-"
+
+    def one_by_one_queries(row):
+        figures = row["phases"].get("one-by-one")
+        return f"{figures['queries'] / row['one_by_one_rows']:.1f}" if figures else "-"
+
     harness.print_table(
         rows,
         [
@@ -629,6 +662,8 @@ def backfill_table(rows):
                 lambda row: f"{row['rows'] / row['phases']['post']['seconds']:,.1f}",
             ),
             ("again s (check + post)", phase("again")),
+            ("one by one: rows/s", one_by_one_rate),
+            ("one by one: queries/row", one_by_one_queries),
             ("again: new receipts", lambda row: str(row["again"]["new_receipts"])),
             ("queries/row: check, post, again", per_row),
             ("load avg", lambda row: f"{row['load_average'][0]:.1f}"),

@@ -22,7 +22,10 @@
 # wizard (cProfile and statements by shape with the code that runs them) into
 # bench/results/counter/profile-N-*. Last, the backfill: for each of BENCH_BACKFILL_ROWS, a CSV of
 # that many paper receipts of subscribers with one open invoice, imported by the cashier: checked,
-# posted (one transaction), then imported again (which must post nothing). It prints the tables (also
+# posted (through the batch path, all rows in one transaction), then imported again (which must post
+# nothing); beside it, BENCH_ONE_BY_ONE rows of other subscribers posted one at a time by
+# res.partner._fee_collect (the backfill's path until the batch path), for comparison: N must be at
+# least the rows plus these. It prints the tables (also
 # written to bench/results/counter/table.md, raw figures beside them as JSON).
 #
 # Environment:
@@ -32,6 +35,7 @@
 #   BENCH_SYSTEMS=counter,wizard,wizard-default
 #   BENCH_PROFILE_PAYMENTS=20        profiled payments of the counter and the wizard (0: none)
 #   BENCH_BACKFILL_ROWS="1000 10000" rows of each backfill file, smallest first (empty: no backfill)
+#   BENCH_ONE_BY_ONE=500             rows posted one at a time beside each backfill (0: none)
 #   BENCH_BACKFILL_MAX_S=1200        a backfill whose posting the previous one predicts (linearly) to
 #                                    take longer is not run: its figures are the previous ones scaled
 #   BENCH_KEEP=1                     keep the benchmark databases (benchctr_*)
@@ -45,6 +49,7 @@ SYSTEMS=${BENCH_SYSTEMS:-counter,wizard,wizard-default}
 PROFILE_PAYMENTS=${BENCH_PROFILE_PAYMENTS:-20}
 read -ra BACKFILL_ROWS <<< "${BENCH_BACKFILL_ROWS-1000 10000}"
 BACKFILL_MAX_S=${BENCH_BACKFILL_MAX_S:-1200}
+ONE_BY_ONE=${BENCH_ONE_BY_ONE:-500}
 BASE_DB=benchctr_base
 
 bench() { "$PYTHON" "$BENCH_DIR/bench_counter.py" -c "$ODOO_CONF" "$@"; }
@@ -72,6 +77,7 @@ for N in "${SIZES[@]}"; do
     for rows in "${BACKFILL_ROWS[@]}"; do
         say "N=$N: backfill of $rows paper receipts"
         bench -d "$DB" backfill --n "$N" --date "$DATE" --rows "$rows" "${after[@]}" \
+            --one-by-one "$ONE_BY_ONE" \
             --max-seconds "$BACKFILL_MAX_S" --out "$OUT/fee-$N-backfill-$rows.json"
         after=(--after "$OUT/fee-$N-backfill-$rows.json")
     done
