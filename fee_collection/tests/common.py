@@ -114,6 +114,15 @@ class FeeCollectionCommon(AccountTestInvoicingCommon):
         cls.env.company.dunning_policy_id = policy
         return policy
 
+    def _suspend_for_arrears(self, date):
+        """Suspend the subscriber's services for arrears: a policy whose one level
+        suspends at 30 days overdue, run on ``date``."""
+        self._create_dunning_policy(
+            "Suspension (test)",
+            {"name": "Suspend", "days_overdue": 30, "suspend_service": True},
+        )
+        self.env["fee.dunning.run"].create({"date": date}).action_execute()
+
     @classmethod
     def _sms_reminder_level(cls):
         """A level's values: a reminder by SMS one day overdue."""

@@ -134,18 +134,7 @@ class TestCollectBatch(FeeCollectionCommon):
 
     def test_dunning_judges_each_subscriber_once_and_reconnects(self):
         self._invoice(amount=25.0, date="2024-01-01")
-        level = self.env["fee.dunning.level"].create(
-            {
-                "policy_id": self.env["fee.dunning.policy"]
-                .create({"name": "Batch (test)"})
-                .id,
-                "name": "Suspend",
-                "days_overdue": 30,
-                "suspend_service": True,
-            }
-        )
-        self.env.company.dunning_policy_id = level.policy_id
-        self.env["fee.dunning.run"].create({"date": "2024-03-10"}).action_execute()
+        self._suspend_for_arrears("2024-03-10")
         self.assertEqual(self.service.state, "suspended")
         reaction = type(self.env["fee.dunning.reaction"])
         judged = []

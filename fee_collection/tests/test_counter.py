@@ -132,18 +132,7 @@ class TestCounter(FeeCollectionCommon):
 
     def test_payment_reconnects_a_service_suspended_for_arrears(self):
         invoice = self._invoice(amount=25.0, date="2024-01-01")
-        level = self.env["fee.dunning.level"].create(
-            {
-                "policy_id": self.env["fee.dunning.policy"]
-                .create({"name": "Counter (test)"})
-                .id,
-                "name": "Suspend",
-                "days_overdue": 30,
-                "suspend_service": True,
-            }
-        )
-        self.env.company.dunning_policy_id = level.policy_id
-        self.env["fee.dunning.run"].create({"date": "2024-03-10"}).action_execute()
+        self._suspend_for_arrears("2024-03-10")
         self.assertEqual(self.service.state, "suspended")
         self._collect(25.0)
         self.assertEqual(invoice.payment_state, "paid")
