@@ -43,7 +43,6 @@ from . import (
     ir_actions_report,
     ir_http,
     ir_sequence,
-    payment_transaction,
     product_template,
     res_company,
     res_company_agent,
