@@ -80,7 +80,7 @@ class ResPartner(models.Model):
             )
         )
         partners.invalidate_recordset(["fee_pay_code", "fee_pay_code_expiry"])
-        base_url = self.get_base_url()
+        base_url = self[:1].get_base_url()
         return {
             partner.id: f"{base_url}/p/{codes[partner.sudo().commercial_partner_id.id][0]}"
             for partner in self
