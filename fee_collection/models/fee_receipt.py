@@ -24,6 +24,8 @@ RECEIPT_REPORTS = {
 # Payments of posted receipts that their receipt's own workflow is changing (a void): kept
 # on the transaction, where no RPC client can put anything, unlike the context.
 UNSEALED_KEY = "fee_collection.unsealed_payment_ids"
+# Set while the collection creates and posts its own new payments (no receipt has them).
+CREATING_KEY = "fee_collection.creating_payments"
 
 
 class FeeReceipt(models.Model):
@@ -450,11 +452,27 @@ class FeeReceipt(models.Model):
             data[UNSEALED_KEY] = previous
 
     @api.model
+    @contextmanager
+    def _fee_creating_payments(self):
+        """Within this block the collection creates and posts its new payments: none is
+        a receipt's yet, so their many writes need not look for one."""
+        data = self.env.cr.precommit.data
+        previous = data.get(CREATING_KEY, False)
+        data[CREATING_KEY] = True
+        try:
+            yield
+        finally:
+            data[CREATING_KEY] = previous
+
+    @api.model
     def _fee_check_sealed(self, payments):
         """Refuse to change ``payments`` when they are the money of posted receipts, for
         everyone, accountants and administrators included: a receipt's payment and what it
         paid change only through the receipt's void, which reverses them."""
-        payments -= payments.browse(self.env.cr.precommit.data.get(UNSEALED_KEY, ()))
+        data = self.env.cr.precommit.data
+        if data.get(CREATING_KEY):
+            return
+        payments -= payments.browse(data.get(UNSEALED_KEY, ()))
         if not payments:
             return
         receipt = self.sudo().search(

@@ -8,6 +8,14 @@ from ..tools.groups import AGENT_STAFF, CASHIER, COLLECTOR
 
 # Longest paper receipt number: longer is a typing or file error.
 PAPER_NUMBER_SIZE = 64
+# The payment and its reconciliation without the chatter's work per invoice (a tracking
+# message, its followers' look-ups ... a dozen queries an invoice): the invoices get one
+# note each, in one insert, naming the receipt.
+QUIET = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+}
 
 
 class FeeReceipt(models.Model):
@@ -77,34 +85,20 @@ class FeeReceipt(models.Model):
         booker = self.sudo() if self.env.user.share else self
         Receipt = booker.env["fee.receipt"]
         booker._lock_open_items(partner)
-        # The payment and its reconciliation without the chatter's work per invoice (a
-        # tracking message, its followers' look-ups ... a dozen queries an invoice):
-        # the invoices get one note each, in one insert, naming the receipt.
-        quiet = {
-            "tracking_disable": True,
-            "mail_create_nolog": True,
-            "mail_create_nosubscribe": True,
-        }
         with booker.env["fee.dunning.reaction"]._judge_once():
             open_lines = Receipt._get_open_receivable_lines(partner, company, invoices)
-            payment = (
-                booker.env["account.payment"]
-                .sudo()
-                .with_company(company)
-                .with_context(**quiet)
-                .create(
+            payment = booker._create_payments(
+                [
                     {
-                        "payment_type": "inbound",
-                        "partner_type": "customer",
-                        "partner_id": partner.id,
+                        "partner": partner,
                         "amount": amount,
+                        "journal": journal,
                         "date": date,
-                        "journal_id": journal.id,
-                        "memo": paper_number or False,
+                        "paper_number": paper_number,
                     }
-                )
+                ],
+                company,
             )
-            payment.action_post()
             payment_lines = payment.move_id.line_ids.filtered(
                 lambda line: line.account_type == "asset_receivable"
             )
@@ -114,7 +108,7 @@ class FeeReceipt(models.Model):
                 lambda line: line.account_id == payment_lines.account_id
             )
             if to_reconcile:
-                (payment_lines | to_reconcile).with_context(**quiet).reconcile()
+                (payment_lines | to_reconcile).with_context(**QUIET).reconcile()
             # What is left on a subscriber whose debt was written off is recovered
             # (坏账收回): booked as income, up to what was written off.
             if payment_lines.filtered(lambda line: not line.reconciled):
@@ -163,6 +157,36 @@ class FeeReceipt(models.Model):
             receipt._log_on_invoices()
         booker.env["fee.anomaly"].sudo()._check_duplicate_receipts(receipt)
         return receipt.with_env(self.env)
+
+    @api.model
+    def _create_payments(self, rows, company):
+        """The posted payments of ``rows`` (``partner``, ``amount``, ``journal``,
+        ``date``, ``paper_number`` as memo until the receipt's number replaces it), as
+        one recordset in the rows' order."""
+        with self._fee_creating_payments():
+            # A system step past the checks: cashiers have no rights on payments.
+            payments = (
+                self.env["account.payment"]
+                .sudo()
+                .with_company(company)
+                .with_context(**QUIET)
+                .create(
+                    [
+                        {
+                            "payment_type": "inbound",
+                            "partner_type": "customer",
+                            "partner_id": row["partner"].id,
+                            "amount": row["amount"],
+                            "date": row["date"],
+                            "journal_id": row["journal"].id,
+                            "memo": row["paper_number"] or False,
+                        }
+                        for row in rows
+                    ]
+                )
+            )
+            payments.action_post()
+        return payments
 
     @api.model
     def _lock_open_items(self, partners):

@@ -3,14 +3,11 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .fee_receipt_collect import QUIET
+
 # The channels whose money arrives many receipts at once: paper receipts backfilled
 # after an outage, a bank's return file of direct debits.
 BATCH_CHANNELS = ("import", "bank")
-QUIET = {
-    "tracking_disable": True,
-    "mail_create_nolog": True,
-    "mail_create_nosubscribe": True,
-}
 
 
 class CollectionRowError(UserError):
@@ -63,7 +60,7 @@ class FeeReceipt(models.Model):
         booker._lock_open_items(partners)
         with booker.env["fee.dunning.reaction"]._judge_once():
             open_lines = booker._get_open_receivable_lines(partners, company)
-            payments = booker._create_batch_payments(rows, company)
+            payments = booker._create_payments(rows, company)
             payment_lines = {
                 payment: payment.move_id.line_ids.filtered(
                     lambda line: line.account_type == "asset_receivable"
@@ -187,30 +184,6 @@ class FeeReceipt(models.Model):
     # ------------------------------------------------------------------
     # Booking
     # ------------------------------------------------------------------
-
-    @api.model
-    def _create_batch_payments(self, rows, company):
-        payments = (
-            self.env["account.payment"]
-            .with_company(company)
-            .with_context(**QUIET)
-            .create(
-                [
-                    {
-                        "payment_type": "inbound",
-                        "partner_type": "customer",
-                        "partner_id": row["partner"].id,
-                        "amount": row["amount"],
-                        "date": row["date"],
-                        "journal_id": row["journal"].id,
-                        "memo": row["paper_number"] or False,
-                    }
-                    for row in rows
-                ]
-            )
-        )
-        payments.action_post()
-        return payments
 
     @api.model
     def _reconcile_batch(self, rows, payments, payment_lines, open_lines):
