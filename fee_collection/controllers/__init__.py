@@ -1,1 +1,1 @@
-from . import portal_agent
+from . import fee_pay, portal_agent, portal_subscriber

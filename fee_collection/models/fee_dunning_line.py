@@ -1,7 +1,7 @@
 from odoo import Command, api, fields, models
-from odoo.tools import SQL, format_amount, format_date
+from odoo.tools import format_amount, format_date
 
-from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
+from . import fee_pay_link_mixin, fee_sms_mixin  # noqa: F401
 
 
 class FeeDunningLine(models.Model):
@@ -10,6 +10,7 @@ class FeeDunningLine(models.Model):
 
     _name = "fee.dunning.line"
     _description = "Dunning Line"
+    _inherit = ["fee.sms.mixin", "fee.pay.link.mixin"]
     _order = "run_id desc, id"
     _check_company_auto = True
 
@@ -211,77 +212,9 @@ class FeeDunningLine(models.Model):
                         self.env._("SMS queued to %(number)s.", number=number),
                     )
                 )
-        self.browse(texted_ids)._post_sms(bodies)
+        texted = self.browse(texted_ids)
+        texted._post_sms(texted._add_pay_links(bodies))
         return actions
-
-    def _get_sms_opted_out(self):
-        """The lines' subscribers whose number is on the phone blacklist, found as
-        ``phone_sanitized_blacklisted`` finds them (their formatted number among the
-        active blacklisted ones), in one query: searching phone.blacklist by number
-        would format each number again, reading the user's country to do so."""
-        blacklisted = self.env["phone.blacklist"].sudo()._search([])
-        numbers = blacklisted.subselect(SQL.identifier(blacklisted.table, "number"))
-        return (
-            self.env["res.partner"]
-            .sudo()
-            .with_context(active_test=False)
-            .search(
-                [("id", "in", self.partner_id.ids), ("phone_sanitized", "in", numbers)]
-            )
-        )
-
-    def _post_sms(self, bodies):
-        """Post each line's SMS (``bodies`` by line id) on its subscriber's chatter,
-        queued with its delivery status: the message, its ``sms.sms`` and its
-        ``mail.notification`` of type sms, as Odoo's ``_message_sms`` makes them. That
-        method posts on one record at a time (nine queries a subscriber), and Odoo's mass
-        SMS composer logs the message without linking the SMS to it: here each of the
-        three is created for the whole batch at once, the messages by Odoo's batch log."""
-        if not self:
-            return
-        partners = self.partner_id
-        messages = partners._message_log_batch(
-            bodies={
-                line.partner_id.id: sms_content_to_rendered_html(bodies[line.id])
-                for line in self
-            },
-            message_type="sms",
-        )
-        # _message_log_batch makes one message per partner, in their order.
-        message_by_partner = dict(zip(partners, messages, strict=True))
-        queued_sms = (
-            self.env["sms.sms"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "number": line.partner_id.phone_sanitized,
-                        "body": bodies[line.id],
-                        "partner_id": line.partner_id.id,
-                        "mail_message_id": message_by_partner[line.partner_id].id,
-                        "state": "outgoing",
-                    }
-                    for line in self
-                ]
-            )
-        )
-        self.env["mail.notification"].sudo().create(
-            [
-                {
-                    "author_id": sms.mail_message_id.author_id.id,
-                    "mail_message_id": sms.mail_message_id.id,
-                    "res_partner_id": sms.partner_id.id,
-                    "sms_number": sms.number,
-                    "notification_type": "sms",
-                    "sms_id_int": sms.id,
-                    # How the SMS's delivery reports find the notification.
-                    "sms_tracker_ids": [Command.create({"sms_uuid": sms.uuid})],
-                    "is_read": True,
-                    "notification_status": "ready",
-                }
-                for sms in queued_sms
-            ]
-        )
 
     def _sms_failure_vals(self, line):
         partner = line.partner_id

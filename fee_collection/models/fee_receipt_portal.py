@@ -2,8 +2,9 @@ from odoo import fields, models
 
 
 class FeeReceipt(models.Model):
-    """Receipts on the portal of agent outlets: their page (Odoo's portal pattern,
-    ``portal.mixin``), the key of the form that took each, and their prints."""
+    """Receipts on the portal: their page (Odoo's portal pattern, ``portal.mixin``) for
+    agent outlets and subscribers, the key of the form that took each, and their
+    prints."""
 
     _name = "fee.receipt"
     _inherit = ["fee.receipt", "portal.mixin"]
@@ -26,9 +27,15 @@ class FeeReceipt(models.Model):
     ]
 
     def _compute_access_url(self):
+        """An agent's receipt opens on its outlet's portal; every other one on its
+        subscriber's (``/my/fee/receipts``), where a subscriber also finds those taken
+        at an outlet."""
         result = super()._compute_access_url()
-        for receipt in self.filtered(lambda receipt: receipt.channel == "agent"):
-            receipt.access_url = f"/my/agent/receipts/{receipt.id}"
+        for receipt in self:
+            if receipt.channel == "agent":
+                receipt.access_url = f"/my/agent/receipts/{receipt.id}"
+            else:
+                receipt.access_url = f"/my/fee/receipts/{receipt.id}"
         return result
 
     def _fee_log_portal_print(self):

@@ -96,6 +96,18 @@ class FeeCompanySettings(models.AbstractModel):
         help="A subscriber's pay link (缴费链接) works this many days after the last "
         "notice that carried it.",
     )
+    fee_billing_notice = fields.Selection(
+        [
+            ("none", "None"),
+            ("sms", "SMS"),
+            ("email", "E-mail"),
+            ("sms_email", "SMS, else E-mail"),
+        ],
+        string="Payment Notice at Billing",
+        default="none",
+        help="After each billing run, every subscriber billed is sent a payment notice "
+        "(缴费通知) with the amount, the due date and their pay link.",
+    )
     fee_allow_self_approval = fields.Boolean(
         string="One-person Office",
         help="Whoever took the money may validate their own session, whoever asked "

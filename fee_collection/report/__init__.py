@@ -13,4 +13,5 @@ from . import (
     fee_overdue_statement_report,
     fee_receipt_report,
     fee_receipt_roll_report,
+    fee_subscriber_document_pay,
 )

@@ -170,7 +170,8 @@ class TestDunning(FeeCollectionCommon, SMSCase, MockEmail):
             contents = {
                 partner: f"{self.env.company.name}: {partner.name}, "
                 f"{self._line(run, partner).amount_due_text} is overdue on your "
-                "account. Please pay soon; ignore this message if you have paid."
+                "account. Please pay soon; ignore this message if you have paid. "
+                f"Pay online: {self._line(run, partner).pay_url}"
                 for partner in recipients
             }
             messages = {

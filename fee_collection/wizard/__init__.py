@@ -9,6 +9,7 @@ from . import (
     fee_arrears_as_of,
     fee_arrears_dashboard,
     fee_arrears_monthly,
+    fee_bank_return_import,
     fee_collect_form,
     fee_collection_outcome,
     fee_collector_progress,

@@ -18,6 +18,7 @@ COMPANY_FIELDS = (
     "fee_cash_difference_threshold",
     "fee_max_receipt_amount",
     "fee_pay_link_validity_days",
+    "fee_billing_notice",
     "fee_allow_self_approval",
     "fee_bad_debt_account_id",
     "fee_bad_debt_recovery_account_id",

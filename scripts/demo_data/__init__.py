@@ -42,14 +42,20 @@ One module per concern, each a part of ``DemoHistory``:
   today's dispatch and the collectors' targets;
 - ``agents``: the agent outlets' terms and clerks, their collections, settlements,
   remittances and credit control;
+- ``bank``: direct debit mandates, the bank's debit runs and their return files;
+- ``online``: the online payment provider and the subscribers who pay through it;
+- ``subscriber_portal``: payment notices at billing, the subscribers' portal logins;
 - ``summary``: the figures printed at the end.
 """
 
 from .agents import Agents
+from .bank import BankDebit
 from .cash_office import CashOffice
 from .collectors import Collectors
 from .company import CompanyAndPeople
 from .history import History
+from .online import OnlinePayments
+from .subscriber_portal import SubscriberPortal
 from .subscribers import SubscribersAndServices
 from .summary import Summary
 
@@ -60,6 +66,9 @@ class DemoHistory(
     CashOffice,
     Collectors,
     Agents,
+    BankDebit,
+    OnlinePayments,
+    SubscriberPortal,
     Summary,
     History,
 ):
@@ -76,6 +85,9 @@ def main(env):
     history.localise()
     history.plan()
     history.plan_agents()
+    history.plan_bank()
+    history.plan_online()
+    history.plan_subscriber_portal()
     history.play()
     history.deliver_sms()
     history.open_today()

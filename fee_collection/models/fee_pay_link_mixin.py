@@ -1,0 +1,65 @@
+from urllib.parse import urlencode
+
+from odoo import api, fields, models
+
+from .res_partner_pay import QR_SIZE
+
+
+class FeePayLinkMixin(models.AbstractModel):
+    """The pay link (缴费链接) of the subscriber (``partner_id``) of records that messages
+    are rendered from, for their templates: ``object.pay_url`` and its QR code
+    ``object.pay_qr_url``. Computed for all the records rendered at once: the links of
+    a batch are made or renewed in one statement, not one per subscriber."""
+
+    _name = "fee.pay.link.mixin"
+    _description = "Pay Link in Messages"
+
+    pay_url = fields.Char(
+        string="Pay Link",
+        compute="_compute_pay_url",
+        help="The subscriber's payment page, without a login.",
+    )
+    pay_qr_url = fields.Char(
+        string="Pay Link QR Code",
+        compute="_compute_pay_url",
+        help="The address of the pay link's QR code image.",
+    )
+
+    @api.depends("partner_id")
+    def _compute_pay_url(self):
+        urls = self.partner_id._fee_get_pay_urls()
+        base_url = self[:1].get_base_url()
+        for record in self:
+            url = urls.get(record.partner_id.id) or False
+            record.pay_url = url
+            record.pay_qr_url = url and self._get_pay_qr_url(base_url, url)
+
+    @api.model
+    def _get_pay_qr_url(self, base_url, pay_url):
+        """The QR code of ``pay_url``, as ``res.partner._fee_get_pay_qr_url`` makes it
+        (that method renews one subscriber's link at a time)."""
+        query = urlencode(
+            {
+                "barcode_type": "QR",
+                "value": pay_url,
+                "width": QR_SIZE,
+                "height": QR_SIZE,
+            }
+        )
+        return f"{base_url}/report/barcode/?{query}"
+
+    def _add_pay_links(self, bodies):
+        """``bodies`` (text messages by record id), each ending with its subscriber's
+        pay link in the subscriber's language, unless its template already put the
+        link in (templates of databases older than pay links do not)."""
+        result = dict(bodies)
+        for record in self:
+            url = record.pay_url
+            if url and url not in bodies[record.id]:
+                env = self.with_context(lang=record.partner_id.lang).env
+                result[record.id] = env._(
+                    "%(message)s Pay online: %(url)s",
+                    message=bodies[record.id],
+                    url=url,
+                )
+        return result
