@@ -14,7 +14,8 @@ class FeeBillingNotice(models.Model):
     e-mail, as the company's setting says, with what was billed, the due date and the
     subscriber's pay link. One per subscriber and run, whatever the run's batches and
     reruns: a subscriber is never notified twice for one run. A subscriber who cannot be
-    reached (no valid number or address, opted out) keeps a notice that says why."""
+    reached (no valid number or address, opted out) keeps a notice that says why. One
+    exempt from dunning (red list) is notified all the same: a bill is not a reminder."""
 
     _name = "fee.billing.notice"
     _description = "Payment Notice at Billing"

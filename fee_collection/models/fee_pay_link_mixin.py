@@ -1,8 +1,4 @@
-from urllib.parse import urlencode
-
 from odoo import api, fields, models
-
-from .res_partner_pay import QR_SIZE
 
 
 class FeePayLinkMixin(models.AbstractModel):
@@ -27,26 +23,12 @@ class FeePayLinkMixin(models.AbstractModel):
 
     @api.depends("partner_id")
     def _compute_pay_url(self):
-        urls = self.partner_id._fee_get_pay_urls()
-        base_url = self[:1].get_base_url()
+        partners = self.partner_id
+        urls = partners._fee_get_pay_urls()
+        qr_urls = partners._fee_get_pay_qr_urls(urls)
         for record in self:
-            url = urls.get(record.partner_id.id) or False
-            record.pay_url = url
-            record.pay_qr_url = url and self._get_pay_qr_url(base_url, url)
-
-    @api.model
-    def _get_pay_qr_url(self, base_url, pay_url):
-        """The QR code of ``pay_url``, as ``res.partner._fee_get_pay_qr_url`` makes it
-        (that method renews one subscriber's link at a time)."""
-        query = urlencode(
-            {
-                "barcode_type": "QR",
-                "value": pay_url,
-                "width": QR_SIZE,
-                "height": QR_SIZE,
-            }
-        )
-        return f"{base_url}/report/barcode/?{query}"
+            record.pay_url = urls.get(record.partner_id.id) or False
+            record.pay_qr_url = qr_urls.get(record.partner_id.id) or False
 
     def _add_pay_links(self, bodies):
         """``bodies`` (text messages by record id), each ending with its subscriber's

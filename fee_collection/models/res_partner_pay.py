@@ -89,15 +89,24 @@ class ResPartner(models.Model):
     def _fee_get_pay_qr_url(self):
         """The absolute URL of the pay link's QR code (a PNG), for e-mails and pages."""
         self.ensure_one()
-        query = urlencode(
-            {
-                "barcode_type": "QR",
-                "value": self._fee_get_pay_url(),
-                "width": QR_SIZE,
-                "height": QR_SIZE,
-            }
-        )
-        return f"{self.get_base_url()}/report/barcode/?{query}"
+        return self._fee_get_pay_qr_urls(self._fee_get_pay_urls())[self.id]
+
+    def _fee_get_pay_qr_urls(self, pay_urls):
+        """{partner id: the absolute URL of the QR code of its pay link} of these
+        subscribers, from their ``pay_urls`` (``_fee_get_pay_urls``)."""
+        base_url = self[:1].get_base_url()
+        qr_urls = {}
+        for partner in self:
+            query = urlencode(
+                {
+                    "barcode_type": "QR",
+                    "value": pay_urls[partner.id],
+                    "width": QR_SIZE,
+                    "height": QR_SIZE,
+                }
+            )
+            qr_urls[partner.id] = f"{base_url}/report/barcode/?{query}"
+        return qr_urls
 
     def _fee_get_pay_qr_image(self):
         """The pay link's QR code as a ``data:`` URI: printed letters and statements carry
