@@ -114,11 +114,7 @@ class OnlinePaymentCommon(FeeCollectionCommon, HttpCase):
         """A dunning policy that suspends services 30 days overdue, run on an invoice of
         2024: Zhang Wei's service suspended for arrears. Returns the invoice."""
         invoice = self._invoice(amount=25.0, date="2024-01-01")
-        self._create_dunning_policy(
-            "Online (test)",
-            {"name": "Suspend", "days_overdue": 30, "suspend_service": True},
-        )
-        self.env["fee.dunning.run"].create({"date": "2024-03-10"}).action_execute()
+        self._suspend_for_arrears("2024-03-10")
         self.assertEqual(self.service.state, "suspended")
         self.assertTrue(self.subscriber.dunning_level_id)
         return invoice

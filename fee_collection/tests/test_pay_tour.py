@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from odoo.addons.mail.tests.common import mail_new_test_user
+
 from .online import OnlinePaymentCommon
 from .phone import PhoneTourMixin
 
@@ -25,6 +27,30 @@ class TestPayTour(PhoneTourMixin, OnlinePaymentCommon):
         self.start_tour(f"/p/{self._code()}", "fee_pay_tour")
         self.assertTrue(widths)
         self.assertEqual(widths, [375] * len(widths))
+        self._assert_paid_online(overdue, current)
+
+    def test_portal_pay_tour_phone(self):
+        """The same payment from the subscriber's portal, logged in: their services and
+        bills, then *Pay Now*."""
+        overdue = self._setup_suspension()
+        today = fields.Date.today()
+        current = self._invoice(30.0, date=today, due=today + timedelta(days=30))
+        mail_new_test_user(
+            self.env,
+            login="zhang_wei_portal",
+            groups="base.group_portal",
+            partner_id=self.subscriber.id,
+            name=self.subscriber.name,
+            email=False,
+            company_id=self.env.company.id,
+        )
+        self._emulate_phone(375, 667)
+        self.start_tour(
+            "/my/fee/services", "fee_portal_pay_tour", login="zhang_wei_portal"
+        )
+        self._assert_paid_online(overdue, current)
+
+    def _assert_paid_online(self, overdue, current):
 
         [tx] = self._transactions()
         receipt = self._receipts()
