@@ -616,10 +616,12 @@ def _attempts(scene, table):
             "0 found",
         ),
         (
-            "read the subscriber's service",
+            # Portal users read their own services (subscribers on the portal): an
+            # outlet's staff find none of a subscriber's.
+            "search_read the subscriber's services",
             "fee.subscription",
             ("search_read", [("partner_id", "=", partner)], ["service_number"]),
-            None,
+            "0 found",
         ),
     ):
         if expected == "only outlet A's":
