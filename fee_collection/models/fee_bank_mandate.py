@@ -194,12 +194,7 @@ class FeeBankMandate(models.Model):
             check_protected_fields(self.browse(), vals, WORKFLOW_FIELDS)
             self._normalize_vals(vals)
             if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(vals.get("company_id") or self.env.company.id)
-                    .next_by_code(self._name)
-                    or "/"
-                )
+                vals["name"] = self.env["ir.sequence"]._fee_next_name(self._name, vals)
         return super().create(vals_list)
 
     def write(self, vals):

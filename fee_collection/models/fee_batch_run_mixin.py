@@ -25,12 +25,7 @@ class FeeBatchRunMixin(models.AbstractModel):
         self.check_access("create")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(vals.get("company_id") or self.env.company.id)
-                    .next_by_code(self._name)
-                    or "/"
-                )
+                vals["name"] = self.env["ir.sequence"]._fee_next_name(self._name, vals)
         return super().create(vals_list)
 
     def _trigger_batch_cron(self):

@@ -25,6 +25,17 @@ class IrSequence(models.Model):
         )
 
     @api.model
+    def _fee_next_name(self, code, vals):
+        """The name of a new record made of ``vals``: the next number of the sequence
+        ``code`` of the record's company ("/" without one)."""
+        return (
+            self.with_company(
+                vals.get("company_id") or self.env.company.id
+            ).next_by_code(code)
+            or "/"
+        )
+
+    @api.model
     def _fee_next_by_code_for_dates(self, sequence_code, dates):
         """What ``next_by_code(sequence_code, sequence_date=date)`` gives for each of
         ``dates`` in turn (False without a sequence): each date picks its date range

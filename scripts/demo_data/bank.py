@@ -9,7 +9,6 @@ import."""
 
 import base64
 import csv
-import heapq
 import io
 from datetime import timedelta
 
@@ -39,17 +38,7 @@ class BankDebit:
         month on, the two subscribers' own payments give way to the bank's debits."""
         start = self.months[-2]
         partners = [self.subscriber(number) for number, *_rest in MANDATES]
-        own_payments = (self.pay, self.pay_at_outlet)
-        self.events = [
-            event
-            for event in self.events
-            if not (
-                event[0] >= start
-                and event[3] in own_payments
-                and any(arg in partners for arg in event[4][:2])
-            )
-        ]
-        heapq.heapify(self.events)
+        self.drop_own_payments(partners, start)
         self.at(start + timedelta(days=2), 1, self.sign_mandates, start, partners)
         debit_date = self.months[-1] - timedelta(days=1)  # bills are due by month end
         self.at(debit_date - timedelta(days=2), 8, self.send_debit_run, debit_date)

@@ -112,6 +112,21 @@ class History:
             self.sequence += 1
             heapq.heappush(self.events, (date, priority, self.sequence, function, args))
 
+    def drop_own_payments(self, partners, start):
+        """Take out of the plan what ``partners`` pay by themselves (at the counter, at
+        an outlet) from ``start`` on: another channel pays for them from then."""
+        own_payments = {self.pay, getattr(self, "pay_at_outlet", None)} - {None}
+        self.events = [
+            event
+            for event in self.events
+            if not (
+                event[0] >= start
+                and event[3] in own_payments
+                and any(arg in partners for arg in event[4][:2])
+            )
+        ]
+        heapq.heapify(self.events)
+
     def plan(self):
         for month in self.months:
             self.at(month, 0, self.bill, month)

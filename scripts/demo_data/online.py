@@ -7,7 +7,6 @@ amount computed from them) and confirmed by the provider's notification, handled
 webhook does: the receipt of channel Online is booked at once, dunning reacts in the same
 transaction, and the status page's post-processing finds it booked."""
 
-import heapq
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -35,17 +34,7 @@ class OnlinePayments:
         payers = {
             self.subscriber(number): kind for number, kind in ONLINE_PAYERS.items()
         }
-        own_payments = {self.pay, getattr(self, "pay_at_outlet", None)} - {None}
-        self.events = [
-            event
-            for event in self.events
-            if not (
-                event[0] >= start
-                and event[3] in own_payments
-                and any(arg in payers for arg in event[4][:2])
-            )
-        ]
-        heapq.heapify(self.events)
+        self.drop_own_payments(payers, start)
         self.at(start, 0, self.open_online_payment)
         for partner, kind in payers.items():
             for month in self.months[-MONTHS_ONLINE:]:
