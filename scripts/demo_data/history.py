@@ -116,13 +116,19 @@ class History:
         """Take out of the plan what ``partners`` pay by themselves (at the counter, at
         an outlet) from ``start`` on: another channel pays for them from then."""
         own_payments = {self.pay, getattr(self, "pay_at_outlet", None)} - {None}
+        partner_ids = {partner.id for partner in partners}
         self.events = [
             event
             for event in self.events
             if not (
                 event[0] >= start
                 and event[3] in own_payments
-                and any(arg in partners for arg in event[4][:2])
+                # A payment's arguments start with its payer (after an outlet's).
+                and any(
+                    getattr(arg, "_name", None) == "res.partner"
+                    and arg.id in partner_ids
+                    for arg in event[4][:2]
+                )
             )
         ]
         heapq.heapify(self.events)
