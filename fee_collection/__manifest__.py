@@ -1,7 +1,7 @@
 {
     "name": "Fee Collection",
     "summary": "Subscriber services, periodic billing, dunning and arrears collection",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/fee-collection/fee_collection",
     "author": "fee_collection developers",
