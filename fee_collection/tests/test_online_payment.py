@@ -268,6 +268,19 @@ class TestOnlinePayment(OnlinePaymentCommon):
         tx._fee_book_receipts(last_try=True)
         self.assertEqual(self._receipts(), receipt)
 
+    def test_the_receipt_says_it_was_received_online(self):
+        invoice = self._invoice(25.0, date="2024-01-01")
+        self._notify(self._pay(25.0, invoices=invoice))
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "fee_collection.action_report_fee_receipt", self._receipts().ids
+            )[0]
+            .decode()
+        )
+        self.assertIn("Online", html)
+        self.assertNotIn(self.env.ref("base.user_root").name, html)
+
     def test_paid_meanwhile_at_the_counter_the_money_becomes_credit(self):
         invoice = self._invoice(60.0, date="2024-01-01")
         tx = self._pay(60.0, invoices=invoice)
