@@ -100,8 +100,8 @@ class Summary:
             ),
             (
                 "receipts",
-                f"{len(receipts.filtered(lambda r: r.channel != 'agent'))} at the "
-                "counter and in the field, "
+                f"{len(receipts.filtered(lambda r: r.channel in ('counter', 'field')))} "
+                "at the counter and in the field, "
                 f"{len(receipts.filtered(lambda r: r.state == 'voided'))} voided; "
                 f"{len(sessions)} cash sessions, "
                 f"{len(sessions.filtered(lambda s: s.state == 'open'))} open; "
@@ -113,10 +113,26 @@ class Summary:
                 f"{len(orders.filtered(lambda o: o.state == 'open'))} open",
             ),
         ]
+        rows.append(self.self_pay_row(receipts))
         rows.extend(self.agent_rows(amount))
         print(f"\nDemo history from {self.months[0]} to {self.today}")
         for label, text in rows:
             print(f"  {label:<18} {text}")
+
+    def self_pay_row(self, receipts):
+        """What subscribers paid by themselves: online, by bank direct debit, and the
+        payment notices that carried their pay links."""
+        env = self.env
+        runs = env["fee.bank.collection"].search([])
+        notices = env["fee.billing.notice"].search([])
+        return (
+            "self-pay",
+            f"{len(receipts.filtered(lambda r: r.channel == 'online'))} receipts "
+            "online, "
+            f"{len(receipts.filtered(lambda r: r.channel == 'bank'))} by bank direct "
+            f"debit ({len(runs)} debit runs); {len(notices)} payment notices, "
+            f"{len(notices.filtered(lambda n: n.state == 'sent'))} sent",
+        )
 
     def agent_rows(self, amount):
         """A row per agent outlet: its clerks' logins, terms, collections, settlements
