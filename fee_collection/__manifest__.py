@@ -32,6 +32,7 @@
         "report/fee_arrears_report_views.xml",
         "report/fee_agent_channel_report_views.xml",
         "data/mail_template_data.xml",
+        "views/fee_pay_link_mail_templates.xml",
         "data/fee_billing_notice_data.xml",
         "data/fee_dunning_policy_data.xml",
         "wizard/fee_subscription_suspend_views.xml",

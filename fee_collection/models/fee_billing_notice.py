@@ -220,7 +220,9 @@ class FeeBillingNotice(models.Model):
             texted._post_sms(texted._add_pay_links(bodies))
         mailed = to_send.filtered(lambda notice: notice.channel == "email")
         if mailed:
-            self.env.ref(NOTICE_TEMPLATES["email"]).send_mail_batch(mailed.ids)
+            mailed._add_pay_link_to_mails(
+                self.env.ref(NOTICE_TEMPLATES["email"]).send_mail_batch(mailed.ids)
+            )
 
 
 class FeeBillingRun(models.Model):

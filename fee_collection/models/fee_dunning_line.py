@@ -235,7 +235,9 @@ class FeeDunningLine(models.Model):
                 )
             )
         if with_email:
-            level.mail_template_id.send_mail_batch(with_email.ids)
+            with_email._add_pay_link_to_mails(
+                level.mail_template_id.send_mail_batch(with_email.ids)
+            )
             actions += [
                 self._action_vals(
                     line,

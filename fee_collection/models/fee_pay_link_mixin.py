@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 
 
@@ -45,3 +47,23 @@ class FeePayLinkMixin(models.AbstractModel):
                     url=url,
                 )
         return result
+
+    def _add_pay_link_to_mails(self, mails):
+        """End the e-mails ``mails`` (``mail.mail`` rendered from these records) whose
+        template does not carry the subscriber's pay link with it, in the subscriber's
+        language: templates made before pay links, or by hand."""
+        by_record = {mail.res_id: mail for mail in mails}
+        for record in self:
+            mail = by_record.get(record.id)
+            if (
+                not mail
+                or not record.pay_url
+                or record.pay_url in (mail.body_html or "")
+            ):
+                continue
+            block = (
+                self.env["ir.qweb"]
+                .with_context(lang=record.partner_id.lang)
+                ._render("fee_collection.pay_link_mail_block", {"record": record})
+            )
+            mail.body_html = Markup(mail.body_html or "") + block

@@ -147,6 +147,26 @@ class TestDunningPayLinks(PayLinkCommon):
             statement = mail.attachment_ids.raw.decode()
             self._assert_pay_link(statement, self.subscriber)
 
+    def test_an_older_template_without_the_link_gets_it_added(self):
+        # A database installed before pay links keeps its template (noupdate).
+        self.env.ref(
+            "fee_collection.mail_template_dunning_reminder"
+        ).body_html = "<p>Please pay soon.</p>"
+        self._invoice(100.0, due="2024-01-01")
+        with freeze_time("2024-01-05"):
+            self._dun()
+        with freeze_time("2024-01-15"), self.mock_mail_gateway():
+            line = self._line(self._dun(), self.subscriber)
+            mail = self._new_mails.filtered(
+                lambda mail: self.subscriber in mail.recipient_ids
+            )
+            self.assertIn("Please pay soon.", mail.body_html)
+            body = lxml_html.fromstring(mail.body_html)
+            self.assertEqual(
+                body.xpath("//a[text()='Pay online']/@href"), [line.pay_url]
+            )
+            self._assert_pay_link(mail.body_html, self.subscriber)
+
     def test_letter_carries_the_link_and_its_qr_image(self):
         self._invoice(100.0, due="2024-01-01")
         with freeze_time("2024-01-05"):
