@@ -1,7 +1,11 @@
-"""What the end-to-end access tests share: a demo role's session, and the table of
-attempts (what was tried, by whom, what should and what did happen)."""
+"""What the end-to-end tests share: a demo role's session, the table of attempts (what
+was tried, by whom, what should and what did happen), and races of users acting at the
+same moment."""
 
 import datetime
+import threading
+import time
+import traceback
 
 from jsonrpc import RpcError, Session
 
@@ -152,3 +156,59 @@ def receivable_balance(admin, partner_id):
         ["amount_residual"],
     )
     return round(sum(line["amount_residual"] for line in lines), 2)
+
+
+def race(rounds, *, who, what, result, wait=60, request_timeout=120):
+    """``rounds``: per session, a list of (label, prepare, act). At each round every
+    session prepares (fetches the counter's form, say), waits for the others, then all
+    act at the same moment with what they prepared. Returns a row per act, by when it
+    started: the session's login (key ``who``), the label (``what``), when it started
+    and ended, and what the act returned (``result``) or the refusal (``error``: its
+    kind and message; a timeout or a refused connection is reported the same way, and
+    the others then give up the round: BrokenBarrierError)."""
+    sessions = list(rounds)
+    count = len(next(iter(rounds.values())))
+    assert all(len(plan) == count for plan in rounds.values())
+    barrier = threading.Barrier(len(sessions), timeout=wait)
+    rows, lock = [], threading.Lock()
+    start = time.monotonic()
+
+    def run(session):
+        for label, prepare, act in rounds[session]:
+            row = {who: session.login, what: label, result: None}
+            try:
+                prepared = prepare()
+                barrier.wait()
+                row["start"] = time.monotonic() - start
+                row[result] = act(prepared)
+            except RpcError as error:
+                row["error"] = (error.name or "?", str(error))
+            except threading.BrokenBarrierError:
+                row["error"] = ("BrokenBarrierError", "another one never came")
+            except Exception as error:  # a timeout, a refused connection: reported
+                row["error"] = (type(error).__name__, str(error) or repr(error))
+                row["traceback"] = traceback.format_exc()
+                barrier.abort()
+            row["end"] = time.monotonic() - start
+            with lock:
+                rows.append(row)
+            if row.get("error", ("",))[0] == "BrokenBarrierError":
+                return
+
+    threads = [
+        threading.Thread(target=run, args=(session,), daemon=True)
+        for session in sessions
+    ]
+    for thread in threads:
+        thread.start()
+    limit = count * (wait + 2 * request_timeout) + wait
+    deadline = time.monotonic() + limit
+    for thread in threads:
+        thread.join(max(deadline - time.monotonic(), 0.1))
+    stuck = [
+        session.login
+        for session, thread in zip(sessions, threads, strict=True)
+        if thread.is_alive()
+    ]
+    assert not stuck, f"still running after {limit} s: {stuck}"
+    return sorted(rows, key=lambda row: (row.get("start", 0), row[who]))

@@ -22,8 +22,6 @@ it is one of this file's. The scene is set up as ``admin``."""
 import datetime
 import json
 import re
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -40,6 +38,7 @@ from roles import (
     Attempts,
     attempt,
     post_overdue_invoices,
+    race,
     receivable_balance,
     refused,
 )
@@ -866,43 +865,16 @@ def test_agent_staff_are_kept_to_their_outlet(scene):
 
 
 def _race(plans):
-    """``plans``: {session: (label, prepare, act)}. Each session prepares (fetches the
-    counter's form, say), waits for the others, then all act at the same moment, with
-    what they prepared. Returns a row per session: who, what, when, how long, and what
-    the act returned (``done``) or the refusal (``error``: its kind, its message)."""
-    barrier = threading.Barrier(len(plans), timeout=WAIT)
-    rows, lock = [], threading.Lock()
-    start = time.monotonic()
-
-    def run(session, label, prepare, act):
-        row = {"user": session.login, "label": label, "done": None}
-        try:
-            prepared = prepare()
-            barrier.wait()
-            row["start"] = time.monotonic() - start
-            row["done"] = act(prepared)
-        except RpcError as error:
-            row["error"] = (error.name or "?", str(error))
-        except threading.BrokenBarrierError:
-            row["error"] = ("BrokenBarrierError", "the other one never came")
-        except Exception as error:  # a timeout, a refused connection: reported
-            row["error"] = (type(error).__name__, str(error) or repr(error))
-            barrier.abort()
-        row["end"] = time.monotonic() - start
-        with lock:
-            rows.append(row)
-
-    threads = [
-        threading.Thread(target=run, args=(session, *plan), daemon=True)
-        for session, plan in plans.items()
-    ]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + WAIT + 2 * REQUEST_TIMEOUT
-    for thread in threads:
-        thread.join(max(deadline - time.monotonic(), 0.1))
-    assert not any(thread.is_alive() for thread in threads), "still running"
-    return sorted(rows, key=lambda row: (row.get("start", 0), row["user"]))
+    """``plans``: {session: (label, prepare, act)}, acting at the same moment
+    (``roles.race``): a row per session, what the act returned in ``done``."""
+    return race(
+        {session: [plan] for session, plan in plans.items()},
+        who="user",
+        what="label",
+        result="done",
+        wait=WAIT,
+        request_timeout=REQUEST_TIMEOUT,
+    )
 
 
 def _collections(plans):

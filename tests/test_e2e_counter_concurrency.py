@@ -23,15 +23,13 @@ receipt of the copy is one of this file's, so the whole numbering can be checked
 Each payment is a row of a table printed at the end of each test (``pytest -s``)."""
 
 import datetime
-import threading
 import time
-import traceback
 import uuid
 
 import pytest
 
-from jsonrpc import RpcError, Session
-from roles import receivable_balance
+from jsonrpc import Session
+from roles import race, receivable_balance
 
 # Receipts of different subscribers, shared by the two cashiers.
 PAYMENTS = 20
@@ -175,54 +173,16 @@ def _subscribers_with_invoices(scene, label, amounts):
 def _race(rounds):
     """``rounds``: per cashier, a list of (label, prepare, pay): ``prepare()`` makes the
     counter (its result goes to ``pay``), then every cashier waits for the others and
-    all ``pay`` at the same moment. Returns a row per payment: what was paid, when, how
-    long it took, the receipt or the server's error."""
-    cashiers = list(rounds)
-    count = len(next(iter(rounds.values())))
-    assert all(len(plan) == count for plan in rounds.values())
-    barrier = threading.Barrier(len(cashiers), timeout=WAIT)
-    rows, lock = [], threading.Lock()
-    start = time.monotonic()
-
-    def counter(cashier):
-        for label, prepare, pay in rounds[cashier]:
-            row = {"cashier": cashier.login, "paid": label, "receipt": None}
-            try:
-                prepared = prepare()
-                barrier.wait()
-                row["start"] = time.monotonic() - start
-                row["receipt"] = pay(prepared)
-            except RpcError as error:
-                row["error"] = (error.name or "?", str(error))
-            except threading.BrokenBarrierError:
-                row["error"] = ("BrokenBarrierError", "the other cashier never came")
-            except Exception as error:  # a timeout, a refused connection: reported
-                row["error"] = (type(error).__name__, str(error) or repr(error))
-                row["traceback"] = traceback.format_exc()
-                barrier.abort()
-            row["end"] = time.monotonic() - start
-            with lock:
-                rows.append(row)
-            if "error" in row and row["error"][0] == "BrokenBarrierError":
-                return
-
-    threads = [
-        threading.Thread(target=counter, args=(cashier,), daemon=True)
-        for cashier in cashiers
-    ]
-    for thread in threads:
-        thread.start()
-    limit = count * (WAIT + 2 * REQUEST_TIMEOUT) + WAIT
-    deadline = time.monotonic() + limit
-    for thread in threads:
-        thread.join(max(deadline - time.monotonic(), 0.1))
-    stuck = [
-        cashier.login
-        for cashier, t in zip(cashiers, threads, strict=True)
-        if t.is_alive()
-    ]
-    assert not stuck, f"still paying after {limit} s: {stuck}"
-    return sorted(rows, key=lambda row: (row.get("start", 0), row["cashier"]))
+    all ``pay`` at the same moment (``roles.race``). Returns a row per payment: what was
+    paid, when, how long it took, the receipt or the server's error."""
+    return race(
+        rounds,
+        who="cashier",
+        what="paid",
+        result="receipt",
+        wait=WAIT,
+        request_timeout=REQUEST_TIMEOUT,
+    )
 
 
 def _pay(cashier):

@@ -14,6 +14,8 @@ PROTECTED_FIELDS = {
     "dunning_exempt": MANAGER,
     "dunning_exempt_reason": MANAGER,
     "dunning_exempt_until": MANAGER,
+    # A pay link lasts what its notices give it; revoking it is an action.
+    "fee_pay_code_expiry": None,
 }
 ARREARS_TOTAL_FIELDS = {"area_id", "arrears_reason_id", "is_subscriber"}
 

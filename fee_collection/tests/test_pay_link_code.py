@@ -68,5 +68,9 @@ class TestPayLinkCode(FeeCollectionCommon):
         self.subscriber._fee_get_pay_url()
         fields = self.subscriber.with_user(self.user_accountant).fields_get()
         self.assertNotIn("fee_pay_code", fields)
+        with self.assertRaises(AccessError):
+            self.subscriber.with_user(self.user_accountant).write(
+                {"fee_pay_code_expiry": "2099-12-31"}
+            )
         with self.assertRaises(ValidationError):
             self.env.company.fee_pay_link_validity_days = 0
