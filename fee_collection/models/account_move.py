@@ -267,35 +267,42 @@ class AccountMove(models.Model):
         return reversals
 
     def _compute_name(self):
-        """Number each billing batch (a run's invoices of one journal and date) in one go.
-        Odoo numbers one invoice at a time, at the cost of a look-up, a savepoint and two
-        updates each. It still numbers the first of a batch, finding where the sequence
-        stands, starting a new period and stepping over numbers taken by postings not yet
-        committed; the others follow it.
+        """Number each batch (a billing run's invoices, or the entries of payments
+        posted together, of one journal and date) in one go. Odoo numbers one entry at
+        a time, at the cost of a look-up, a savepoint and two updates each. It still
+        numbers the first of a batch, finding where the sequence stands, starting a new
+        period and stepping over numbers taken by postings not yet committed; the others
+        follow it. The batches of a journal are numbered one after the other, in date
+        order, so that each batch's first follows the batch before it.
 
         Why it is safe: Odoo's safeguard is the unique index on posted numbers per journal.
-        Once the first invoice's number is written, any other transaction posting in the
-        journal (a manual invoice, a second billing worker) computes the same next number
-        from what is committed, waits on our uncommitted row for it, and steps over the
-        whole batch once we commit; before that, it cannot commit a number after ours. So
-        the numbers stay unique and gapless. It steps aside for everything but the posted,
-        unnumbered invoices of billing runs: manual invoices, credit notes, drafts and
-        invoices already named (a reset invoice keeps its number) go through Odoo alone."""
-        batches = [
-            moves.sorted("id")
-            for moves in self.filtered(
-                lambda move: (
-                    move.fee_billing_run_id
-                    and move.state == "posted"
-                    and move.name in (False, "/")
+        Once the first entry's number is written, any other transaction posting in the
+        journal (a manual invoice, a second billing worker, a cashier) computes the same
+        next number from what is committed, waits on our uncommitted row for it, and steps
+        over the whole batch once we commit; before that, it cannot commit a number after
+        ours. So the numbers stay unique and gapless. It steps aside for everything but
+        posted, unnumbered invoices of billing runs and payments' entries: manual
+        invoices, credit notes, drafts and entries already named (a reset invoice keeps
+        its number) go through Odoo alone."""
+        batches = sorted(
+            (
+                moves.sorted("id")
+                for moves in self.filtered(
+                    lambda move: (
+                        (move.fee_billing_run_id or move.origin_payment_id)
+                        and move.state == "posted"
+                        and move.name in (False, "/")
+                    )
                 )
-            )
-            .grouped(lambda move: (move.journal_id, move.date))
-            .values()
-        ]
-        trailing = self.browse([move.id for moves in batches for move in moves[1:]])
-        result = super(AccountMove, self - trailing)._compute_name()
+                .grouped(lambda move: (move.journal_id, move.date))
+                .values()
+            ),
+            key=lambda moves: moves[0].date,
+        )
+        batched = self.browse([move.id for moves in batches for move in moves])
+        result = super(AccountMove, self - batched)._compute_name()
         for moves in batches:
+            super(AccountMove, moves[0])._compute_name()
             moves[1:]._fee_number_after(moves[0])
         return result
 

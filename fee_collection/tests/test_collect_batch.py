@@ -90,6 +90,46 @@ class TestCollectBatch(FeeCollectionCommon):
         self.assertEqual(receipts[1].balance_after, 0.0)
         self.assertIn(receipts[0].name, january.message_ids[0].body)
 
+    def test_payment_entries_are_numbered_in_date_order_without_a_gap(self):
+        def collect_one():
+            return self.subscriber.with_user(self.user_cashier)._fee_collect(
+                10.0, self.cash, channel="import"
+            )
+
+        before = collect_one()
+        receipts = self._collect_batch(
+            [
+                self._row(10.0, date=D("2024-03-09")),
+                self._row(10.0, partner=self.neighbour, date=D("2024-03-08")),
+                self._row(10.0, date=D("2024-03-08")),
+                self._row(10.0, partner=self.neighbour, date=D("2024-03-09")),
+            ]
+        )
+        after = collect_one()
+        entries = receipts.payment_id.move_id
+        prefix, first = before.payment_id.move_id.name.rsplit("/", 1)
+        self.assertEqual(
+            [(move.date, move.name) for move in entries.sorted("name")],
+            [
+                (D("2024-03-08"), f"{prefix}/{int(first) + 1:0{len(first)}d}"),
+                (D("2024-03-08"), f"{prefix}/{int(first) + 2:0{len(first)}d}"),
+                (D("2024-03-09"), f"{prefix}/{int(first) + 3:0{len(first)}d}"),
+                (D("2024-03-09"), f"{prefix}/{int(first) + 4:0{len(first)}d}"),
+            ],
+            "after the entries before, each date's entries after the date before",
+        )
+        self.assertEqual(
+            after.payment_id.move_id.name, f"{prefix}/{int(first) + 5:0{len(first)}d}"
+        )
+        self.assertEqual(set(entries.mapped("sequence_prefix")), {f"{prefix}/"})
+        self.assertEqual(
+            sorted(entries.mapped("sequence_number")),
+            list(range(int(first) + 1, int(first) + 5)),
+        )
+        for entry in entries:
+            self.assertEqual(set(entry.line_ids.mapped("move_name")), {entry.name})
+        self.assertFalse(any(entries.mapped("made_sequence_gap")))
+
     def test_a_bad_row_posts_nothing_and_is_named(self):
         self._invoice(amount=25.0, date="2024-01-01")
         outsider = self.env["res.partner"].create({"name": "Not a subscriber"})
