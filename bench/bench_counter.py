@@ -466,6 +466,28 @@ def backfill(env, args):
 
     if sample:
         measurement("one-by-one", one_by_one)
+    # And the part of the batch path that is Odoo's own: the payments created as one
+    # recordset and posted (their entries, lines and numbers), nothing else: no
+    # reconciliation, no receipt. Its rate bounds the batch's.
+    alone = open_once(env, args.payments_alone)
+
+    def payments_alone():
+        Receipt.sudo()._create_payments(
+            [
+                {
+                    "partner": env["res.partner"].browse(partner_id),
+                    "amount": amount,
+                    "date": date,
+                    "journal": cash,
+                    "paper_number": None,
+                }
+                for partner_id, _number, amount in alone
+            ],
+            env.company,
+        )
+
+    if alone:
+        measurement("payments-alone", payments_alone)
     partners = {partner_id for partner_id, _number, _amount in subscribers}
     posted = Receipt.search(
         [("paper_number", "in", [f"PB-{partner_id}" for partner_id in partners])]
@@ -480,6 +502,7 @@ def backfill(env, args):
         data=counts,
         rows=rows,
         one_by_one_rows=len(sample),
+        payments_alone_rows=len(alone),
         first={"state": first.state, "posted": first.posted_count},
         again={
             "state": second.state,
@@ -566,6 +589,13 @@ def backfill_arguments(parser):
         default=500,
         help="rows posted one at a time beside the file, for comparison (0: none)",
     )
+    parser.add_argument(
+        "--payments-alone",
+        type=int,
+        default=1000,
+        help="payments created and posted alone (Odoo's part of the batch path), for "
+        "comparison (0: none)",
+    )
 
 
 def report(rows):
@@ -648,6 +678,13 @@ def backfill_table(rows):
         figures = row["phases"].get("one-by-one")
         return f"{figures['queries'] / row['one_by_one_rows']:.1f}" if figures else "-"
 
+    def alone_rate(row):
+        figures = row["phases"].get("payments-alone")
+        if not figures:
+            return "-"
+        count = row["payments_alone_rows"]
+        return f"{count / figures['seconds']:,.1f}, {figures['queries'] / count:.1f}"
+
     harness.print_table(
         rows,
         [
@@ -664,6 +701,7 @@ def backfill_table(rows):
             ("again s (check + post)", phase("again")),
             ("one by one: rows/s", one_by_one_rate),
             ("one by one: queries/row", one_by_one_queries),
+            ("payments alone: rows/s, queries/row", alone_rate),
             ("again: new receipts", lambda row: str(row["again"]["new_receipts"])),
             ("queries/row: check, post, again", per_row),
             ("load avg", lambda row: f"{row['load_average'][0]:.1f}"),

@@ -24,8 +24,10 @@
 # that many paper receipts of subscribers with one open invoice, imported by the cashier: checked,
 # posted (through the batch path, all rows in one transaction), then imported again (which must post
 # nothing); beside it, BENCH_ONE_BY_ONE rows of other subscribers posted one at a time by
-# res.partner._fee_collect (the backfill's path until the batch path), for comparison: N must be at
-# least the rows plus these. It prints the tables (also
+# res.partner._fee_collect (the backfill's path until the batch path), and BENCH_PAYMENTS_ALONE
+# payments of others created and posted alone (Odoo's part of the batch path: the payments, their
+# entries and numbers, without reconciliation or receipt), for comparison: N must be at least the
+# rows plus these. It prints the tables (also
 # written to bench/results/counter/table.md, raw figures beside them as JSON).
 #
 # Environment:
@@ -36,6 +38,7 @@
 #   BENCH_PROFILE_PAYMENTS=20        profiled payments of the counter and the wizard (0: none)
 #   BENCH_BACKFILL_ROWS="1000 10000" rows of each backfill file, smallest first (empty: no backfill)
 #   BENCH_ONE_BY_ONE=500             rows posted one at a time beside each backfill (0: none)
+#   BENCH_PAYMENTS_ALONE=1000        payments created and posted alone beside each backfill (0: none)
 #   BENCH_BACKFILL_MAX_S=1200        a backfill whose posting the previous one predicts (linearly) to
 #                                    take longer is not run: its figures are the previous ones scaled
 #   BENCH_KEEP=1                     keep the benchmark databases (benchctr_*)
@@ -50,6 +53,7 @@ PROFILE_PAYMENTS=${BENCH_PROFILE_PAYMENTS:-20}
 read -ra BACKFILL_ROWS <<< "${BENCH_BACKFILL_ROWS-1000 10000}"
 BACKFILL_MAX_S=${BENCH_BACKFILL_MAX_S:-1200}
 ONE_BY_ONE=${BENCH_ONE_BY_ONE:-500}
+PAYMENTS_ALONE=${BENCH_PAYMENTS_ALONE:-1000}
 BASE_DB=benchctr_base
 
 bench() { "$PYTHON" "$BENCH_DIR/bench_counter.py" -c "$ODOO_CONF" "$@"; }
@@ -78,6 +82,7 @@ for N in "${SIZES[@]}"; do
         say "N=$N: backfill of $rows paper receipts"
         bench -d "$DB" backfill --n "$N" --date "$DATE" --rows "$rows" "${after[@]}" \
             --one-by-one "$ONE_BY_ONE" \
+            --payments-alone "$PAYMENTS_ALONE" \
             --max-seconds "$BACKFILL_MAX_S" --out "$OUT/fee-$N-backfill-$rows.json"
         after=(--after "$OUT/fee-$N-backfill-$rows.json")
     done
