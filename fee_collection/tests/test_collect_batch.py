@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..models import fee_receipt_collect_batch as collect_batch
 from .common import FeeCollectionCommon
 
 D = fields.Date.to_date
@@ -89,6 +90,31 @@ class TestCollectBatch(FeeCollectionCommon):
         self.assertEqual(receipts[0].balance_after, 20.0, "before the later row paid")
         self.assertEqual(receipts[1].balance_after, 0.0)
         self.assertIn(receipts[0].name, january.message_ids[0].body)
+
+    def test_rows_booked_in_chunks_are_posted_as_in_one(self):
+        january = self._invoice(amount=25.0, date="2024-01-01")
+        february = self._invoice(amount=25.0, date="2024-02-01")
+        neighbours = self._invoice(amount=40.0, partner=self.neighbour)
+        with patch.object(collect_batch, "BOOKING_CHUNK", 2):
+            receipts = self._collect_batch(
+                [
+                    self._row(30.0),
+                    self._row(40.0, partner=self.neighbour),
+                    self._row(30.0),
+                ]
+            )
+        numbers = [int(name.rsplit("/", 1)[1]) for name in receipts.mapped("name")]
+        self.assertEqual(numbers, list(range(numbers[0], numbers[0] + 3)))
+        self.assertEqual(receipts.payment_id.mapped("memo"), receipts.mapped("name"))
+        self.assertEqual(receipts[0].line_ids.move_id, january | february)
+        self.assertEqual(receipts[2].line_ids.move_id, february)
+        self.assertEqual(receipts[2].amount_credit, 10.0)
+        self.assertEqual(receipts[0].balance_after, 20.0, "before the later row paid")
+        self.assertEqual(receipts[2].balance_after, -10.0, "credit after the last")
+        self.assertEqual(
+            (january | february | neighbours).mapped("payment_state"), ["paid"] * 3
+        )
+        self.assertIn(receipts[2].name, february.message_ids[0].body)
 
     def test_payment_entries_are_numbered_in_date_order_without_a_gap(self):
         def collect_one():
