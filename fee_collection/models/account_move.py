@@ -312,6 +312,10 @@ class AccountMove(models.Model):
             values["seq"] += 1
             move.name = number_format.format(**values)
         # Written as a computed value, which notifies nothing: the fields computed from the
-        # number (prefix, sequence number, lines' entry number) are to be computed again.
+        # number (lines' entry number) are to be computed again. The prefix and sequence
+        # number are split at once, as Odoo does for one entry: the next batch's first
+        # finds where the sequence stands by them (else it steps over this batch's
+        # numbers one failed insert at a time).
+        self._compute_split_sequence()
         self.modified(["name"])
         self._inverse_name()

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import RELOAD_VIEW, notification
+
 
 class FeeBatchRunMixin(models.AbstractModel):
     """A run over many records that a user starts: small ones are worked at once, large
@@ -35,12 +37,4 @@ class FeeBatchRunMixin(models.AbstractModel):
         """Call the job for these runs, queued, and tell the user ``message``; the form
         reloads to show them in progress."""
         self._trigger_batch_cron()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": message,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(message, RELOAD_VIEW, kind="info")

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools import RELOAD_VIEW, notification
 from ..tools.groups import ACCOUNTANT
 from .fee_collection_attempt import MISSED_RESULTS
 
@@ -46,19 +47,14 @@ class FeeCollectionOrder(models.Model):
                 self.env._("Only fee collection accountants dispatch orders.")
             )
         created, updated = self.sudo()._dispatch()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "%(created)s orders issued, %(updated)s brought up to date.",
-                    created=len(created),
-                    updated=len(updated),
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            self.env._(
+                "%(created)s orders issued, %(updated)s brought up to date.",
+                created=len(created),
+                updated=len(updated),
+            ),
+            RELOAD_VIEW,
+        )
 
     @api.model
     def _dispatch(self, date=None):

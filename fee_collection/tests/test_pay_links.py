@@ -189,12 +189,7 @@ class TestDunningPayLinks(PayLinkCommon):
                 ("fee_collection.report_overdue_statement", line, self.user_cashier),
             ):
                 with self.subTest(report=report):
-                    html = (
-                        self.env["ir.actions.report"]
-                        .with_user(user)
-                        ._render_qweb_html(report, records.ids)[0]
-                        .decode()
-                    )
+                    html = self._render(report, records, user)
                     document = lxml_html.fromstring(html)
                     link = document.xpath(
                         "//*[contains(@class, 'o_fee_pay_url')]/text()"
@@ -205,16 +200,26 @@ class TestDunningPayLinks(PayLinkCommon):
                     self.assertEqual(len(qr), 1)
                     self.assertTrue(qr[0].startswith("data:image/png;base64,"))
 
+    def _render(self, report, records, user):
+        """The HTML of ``report`` on ``records``, as ``user`` prints it."""
+        return (
+            self.env["ir.actions.report"]
+            .with_user(user)
+            ._render_qweb_html(report, records.ids)[0]
+            .decode()
+        )
+
+    def _statement(self):
+        """The subscriber's statement, as the cashier prints it."""
+        return self._render(
+            "fee_collection.report_subscriber_statement",
+            self.subscriber,
+            self.user_cashier,
+        )
+
     def test_a_statement_with_nothing_due_has_no_link(self):
         with freeze_time("2024-01-15"):
-            html = (
-                self.env["ir.actions.report"]
-                .with_user(self.user_cashier)
-                ._render_qweb_html(
-                    "fee_collection.report_subscriber_statement", self.subscriber.ids
-                )[0]
-                .decode()
-            )
+            html = self._statement()
         self.assertIn("Nothing is due", html)
         self.assertNotIn("o_fee_pay_url", html)
 
@@ -225,14 +230,7 @@ class TestDunningPayLinks(PayLinkCommon):
             old = self._codes(self.env["sms.sms"].sudo().search([]).body)[0]
             self.subscriber.with_user(self.user_accountant).action_fee_revoke_pay_link()
             self.assertFalse(self.env["res.partner"]._fee_from_pay_code(old))
-            html = (
-                self.env["ir.actions.report"]
-                .with_user(self.user_cashier)
-                ._render_qweb_html(
-                    "fee_collection.report_subscriber_statement", self.subscriber.ids
-                )[0]
-                .decode()
-            )
+            html = self._statement()
             new = set(self._codes(html))
             self.assertNotIn(old, new)
             self._assert_pay_link(html, self.subscriber)

@@ -2,6 +2,8 @@ import base64
 
 from odoo import fields, models
 
+from ..tools import CLOSE_DIALOG, notification
+
 
 class FeeBankReturnImport(models.TransientModel):
     """Upload the bank's return file of a direct debit run (银行回盘文件)."""
@@ -21,14 +23,7 @@ class FeeBankReturnImport(models.TransientModel):
         summary = self.collection_id._import_return_file(
             base64.b64decode(self.file), self.file_name
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.collection_id._get_return_message(
-                    self.file_name or "", summary
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            self.collection_id._get_return_message(self.file_name or "", summary),
+            CLOSE_DIALOG,
+        )

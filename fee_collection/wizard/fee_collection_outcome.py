@@ -1,7 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import check_finite_numbers, keep_given_values
+from ..tools import (
+    CLOSE_DIALOG,
+    check_finite_numbers,
+    keep_given_values,
+    notification,
+)
 
 
 class FeeCollectionOutcome(models.TransientModel):
@@ -107,19 +112,14 @@ class FeeCollectionOutcome(models.TransientModel):
             order._report_dispute(self.note)
             order.action_done()
         labels = dict(self._fields["outcome"]._description_selection(self.env))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "%(outcome)s recorded for %(partner)s.",
-                    outcome=labels[self.outcome],
-                    partner=order.partner_id.name,
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            self.env._(
+                "%(outcome)s recorded for %(partner)s.",
+                outcome=labels[self.outcome],
+                partner=order.partner_id.name,
+            ),
+            CLOSE_DIALOG,
+        )
 
     def _check_values(self):
         currency = self.currency_id
