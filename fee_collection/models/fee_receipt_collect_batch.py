@@ -9,8 +9,8 @@ from .fee_receipt_collect import QUIET
 # after an outage, a bank's return file of direct debits.
 BATCH_CHANNELS = ("import", "bank")
 # Rows are booked this many at a time, in the one transaction: Odoo's bookkeeping of a
-# recordset of payments slows down as it grows (9,000 payments posted 12% faster in
-# recordsets of 1,000 than in one).
+# recordset of payments slows down as it grows (a file of 10,000 rows posted in 344 s
+# instead of 425 s, 20.5 queries a row instead of 24.0; bench/README.md).
 BOOKING_CHUNK = 1000
 
 
