@@ -175,11 +175,7 @@ class FeePayPage(PaymentPortal):
             .sudo()
             ._read_group(
                 [
-                    ("company_id", "=", company.id),
-                    ("partner_id", "=", partner.id),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
+                    *request.env["fee.overdue"]._open_items_domain(partner, company),
                     ("amount_residual", "<", 0),
                 ],
                 [],

@@ -31,21 +31,14 @@ class SubscriberPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         subscriber = self._fee_get_subscriber()
-        if "fee_service_count" in counters:
-            values["fee_service_count"] = (
-                request.env["fee.subscription"].search_count(
-                    self._fee_services_domain(subscriber)
-                )
-                if subscriber
-                else 0
-            )
-        if "fee_subscriber_receipt_count" in counters:
-            values["fee_subscriber_receipt_count"] = (
-                request.env["fee.receipt"].search_count(
-                    self._fee_receipts_domain(subscriber)
-                )
-                if subscriber
-                else 0
+        counted = {
+            "fee_service_count": ("fee.subscription", self._fee_services_domain),
+            "fee_subscriber_receipt_count": ("fee.receipt", self._fee_receipts_domain),
+        }
+        for counter in counted.keys() & set(counters):
+            model, domain = counted[counter]
+            values[counter] = (
+                request.env[model].search_count(domain(subscriber)) if subscriber else 0
             )
         return values
 

@@ -45,6 +45,7 @@ from . import (
     fee_receipt_reprint,
     fee_refund_request,
     fee_sms_mixin,
+    fee_state_mixin,
     fee_subscription,
     fee_subscription_mandate,
     fee_write_off,

@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from ..tools import check_protected_fields, check_separation
 from ..tools.groups import MANAGER
+from . import fee_state_mixin  # noqa: F401
 
 
 def _upper_first(text):
@@ -25,7 +26,7 @@ class FeeApprovalMixin(models.AbstractModel):
 
     _name = "fee.approval.mixin"
     _description = "Approval Workflow"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "fee.state.mixin"]
     _check_company_auto = True
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
@@ -198,12 +199,6 @@ class FeeApprovalMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Checks and helpers
     # ------------------------------------------------------------------
-
-    def _check_state(self, *states):
-        wrong = self.filtered(lambda record: record.state not in states)[:1]
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(wrong._get_state_refusal(labels[wrong.state]))
 
     def _check_approver(self):
         if not self.env.user.has_group(self._get_approver_group()):

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
 from ..tools import check_protected_fields
+from . import fee_state_mixin  # noqa: F401
 
 # The workflow's fields: preparing, exporting and importing write them.
 WORKFLOW_FIELDS = dict.fromkeys(
@@ -27,7 +28,7 @@ class FeeBankCollection(models.Model):
 
     _name = "fee.bank.collection"
     _description = "Direct Debit Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "fee.state.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -228,7 +229,7 @@ class FeeBankCollection(models.Model):
         self.check_access("write")
         self._lock()
         for collection in self:
-            collection._check_state(("draft",))
+            collection._check_state("draft")
             collection.line_ids.sudo().unlink()
             vals_list, notes = collection._get_line_vals_list()
             lines = (
@@ -257,7 +258,7 @@ class FeeBankCollection(models.Model):
         self.ensure_one()
         self.check_access("write")
         self._lock()
-        self._check_state(("draft",))
+        self._check_state("draft")
         if not self.line_ids:
             raise UserError(
                 self.env._(
@@ -309,7 +310,7 @@ class FeeBankCollection(models.Model):
         """Close runs the bank answered in part: the debits it did not answer failed."""
         self.check_access("write")
         self._lock()
-        self._check_state(("exported", "partial"))
+        self._check_state("exported", "partial")
         lines = self.line_ids.filtered(lambda line: line.state == "pending")
         lines.sudo().write(
             {"state": "failed", "reason": self.env._("No answer from the bank")}
@@ -322,7 +323,7 @@ class FeeBankCollection(models.Model):
         later run. A run the bank answered in part is closed instead."""
         self.check_access("write")
         self._lock()
-        self._check_state(("draft", "exported"))
+        self._check_state("draft", "exported")
         self.sudo().state = "cancel"
         return True
 
@@ -443,17 +444,10 @@ class FeeBankCollection(models.Model):
     # Helpers
     # ------------------------------------------------------------------
 
-    def _check_state(self, states):
-        labels = dict(self._fields["state"]._description_selection(self.env))
-        wrong = self.filtered(lambda c: c.state not in states)
-        if wrong:
-            raise UserError(
-                self.env._(
-                    "%(run)s is %(state)s: this cannot be done now.",
-                    run=wrong[0].name,
-                    state=labels[wrong[0].state],
-                )
-            )
+    def _get_state_refusal(self, state):
+        return self.env._(
+            "%(run)s is %(state)s: this cannot be done now.", run=self.name, state=state
+        )
 
     def _lock(self):
         """Serialise what settles these runs: two imports of a return file at once. The

@@ -24,7 +24,7 @@ class FeeBankCollection(models.Model):
         self._lock()
         file_name = file_name or self.env._("Return file")
         self._check_not_imported(data, file_name)
-        self._check_state(("exported", "partial"))
+        self._check_state("exported", "partial")
         rows = self.env["fee.bank.layout"]._read_return_file(self, data)
         matched = self._match_return_rows(rows)
         to_pay = [

@@ -320,27 +320,25 @@ class FeeBankLayout(models.AbstractModel):
             or value <= 0
             or value.as_tuple().exponent < -currency.decimal_places
         ):
-            raise UserError(
-                self.env._(
-                    "Row %(row)s: “%(amount)s” is not an amount of money.",
-                    row=number,
-                    amount=text,
-                )
-            )
+            raise self._not_an_amount(number, text)
         return float(value)
 
     @api.model
     def _parse_cents(self, number, text, currency):
         cents = self._parse_integer(number, text)
         if cents <= 0:
-            raise UserError(
-                self.env._(
-                    "Row %(row)s: “%(amount)s” is not an amount of money.",
-                    row=number,
-                    amount=text,
-                )
-            )
+            raise self._not_an_amount(number, text)
         return cents / 10**currency.decimal_places
+
+    @api.model
+    def _not_an_amount(self, number, text):
+        return UserError(
+            self.env._(
+                "Row %(row)s: “%(amount)s” is not an amount of money.",
+                row=number,
+                amount=text,
+            )
+        )
 
     @api.model
     def _parse_integer(self, number, text):

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 from ..tools import check_protected_fields
+from . import fee_state_mixin  # noqa: F401
 
 # Bank account numbers of personal cards and company accounts (16 to 19 digits for a
 # Chinese bank card, up to about 25 for an account).
@@ -34,7 +35,7 @@ class FeeBankMandate(models.Model):
 
     _name = "fee.bank.mandate"
     _description = "Direct Debit Mandate"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "fee.state.mixin"]
     _order = "signed_date desc, id desc"
     _rec_names_search = ["name", "partner_id.name", "acc_number"]
     _check_company_auto = True
@@ -245,13 +246,7 @@ class FeeBankMandate(models.Model):
     def action_activate(self):
         """Put the mandates in force, once the bank has confirmed them."""
         self.check_access("write")
-        not_draft = self.filtered(lambda m: m.state != "draft")
-        if not_draft:
-            raise UserError(
-                self.env._(
-                    "Mandate %(mandate)s is not a draft.", mandate=not_draft[0].name
-                )
-            )
+        self._check_state("draft")
         # Two accountants activating twin mandates of a subscriber at once: the second
         # waits, then its constraint sees the first.
         self._lock_partners()
@@ -261,19 +256,18 @@ class FeeBankMandate(models.Model):
     def action_revoke(self):
         """End the mandates at the subscriber's request: they are debited no more."""
         self.check_access("write")
-        not_active = self.filtered(lambda m: m.state != "active")
-        if not_active:
-            raise UserError(
-                self.env._(
-                    "Mandate %(mandate)s is not in force.", mandate=not_active[0].name
-                )
-            )
+        self._check_state("active")
         self._end(self.env._("Revoked by the subscriber"))
         return True
 
     # ------------------------------------------------------------------
     # Business helpers
     # ------------------------------------------------------------------
+
+    def _get_state_refusal(self, state):
+        return self.env._(
+            "Mandate %(mandate)s is %(state)s.", mandate=self.name, state=state
+        )
 
     def _end(self, reason):
         """End these mandates in force with ``reason``, as a system step."""

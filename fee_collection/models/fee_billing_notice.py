@@ -152,48 +152,54 @@ class FeeBillingNotice(models.Model):
         env = run.company_id._fee_get_lang_env()
         opted_out = self._find_sms_opted_out(partners)
         blacklisted = self._get_email_blacklisted(partners)
+        reach = {
+            "sms": lambda partner: self._reach_by_sms(partner, opted_out, env),
+            "email": lambda partner: self._reach_by_email(partner, blacklisted, env),
+        }
+        channels = ("sms", "email") if mode == "sms_email" else (mode,)
         routes = {}
         for partner in partners:
             reasons = []
-            if mode in ("sms", "sms_email"):
-                number = partner.phone_sanitized
-                typed = partner.mobile or partner.phone
-                if number and partner not in opted_out:
+            for channel in channels:
+                reached, note = reach[channel](partner)
+                if reached:
                     routes[partner] = {
-                        "channel": "sms",
+                        "channel": channel,
                         "state": "sent",
-                        "note": env._("SMS queued to %(number)s.", number=number),
+                        "note": note,
                     }
-                    continue
-                if number:
-                    reasons.append(env._("%(number)s opted out of SMS.", number=number))
-                elif typed:
-                    reasons.append(
-                        env._("%(number)s is not a valid phone number.", number=typed)
-                    )
-                else:
-                    reasons.append(env._("No mobile or phone number."))
-            if mode in ("email", "sms_email"):
-                email = partner.email_normalized
-                if email and partner not in blacklisted:
-                    routes[partner] = {
-                        "channel": "email",
-                        "state": "sent",
-                        "note": env._("E-mail queued to %(email)s.", email=email),
-                    }
-                    continue
-                if email:
-                    reasons.append(
-                        env._("%(email)s opted out of e-mails.", email=email)
-                    )
-                else:
-                    reasons.append(env._("No e-mail address."))
-            routes[partner] = {
-                "channel": False,
-                "state": "skipped",
-                "note": " ".join(reasons),
-            }
+                    break
+                reasons.append(note)
+            else:
+                routes[partner] = {
+                    "channel": False,
+                    "state": "skipped",
+                    "note": " ".join(reasons),
+                }
         return routes
+
+    @api.model
+    def _reach_by_sms(self, partner, opted_out, env):
+        """(whether the partner gets an SMS, what the notice says of it)."""
+        number = partner.phone_sanitized
+        if number and partner not in opted_out:
+            return True, env._("SMS queued to %(number)s.", number=number)
+        if number:
+            return False, env._("%(number)s opted out of SMS.", number=number)
+        typed = partner.mobile or partner.phone
+        if typed:
+            return False, env._("%(number)s is not a valid phone number.", number=typed)
+        return False, env._("No mobile or phone number.")
+
+    @api.model
+    def _reach_by_email(self, partner, blacklisted, env):
+        """(whether the partner gets an e-mail, what the notice says of it)."""
+        email = partner.email_normalized
+        if email and partner not in blacklisted:
+            return True, env._("E-mail queued to %(email)s.", email=email)
+        if email:
+            return False, env._("%(email)s opted out of e-mails.", email=email)
+        return False, env._("No e-mail address.")
 
     @api.model
     def _get_email_blacklisted(self, partners):

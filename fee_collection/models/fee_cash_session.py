@@ -4,6 +4,7 @@ from odoo.tools import SQL, format_amount
 
 from ..tools import check_protected_fields, check_separation
 from ..tools.groups import ACCOUNTANT, CASHIER
+from . import fee_state_mixin  # noqa: F401
 
 # Set when the session is opened, closed and validated; never typed in.
 WORKFLOW_FIELDS = dict.fromkeys(
@@ -30,7 +31,7 @@ class FeeCashSession(models.Model):
 
     _name = "fee.cash.session"
     _description = "Cash Session"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "fee.state.mixin"]
     _order = "opening_date desc, id desc"
     _check_company_auto = True
 
@@ -422,17 +423,10 @@ class FeeCashSession(models.Model):
             )
         )
 
-    def _check_state(self, *states):
-        wrong = self.filtered(lambda session: session.state not in states)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "Session %(session)s is %(state)s.",
-                    session=wrong[0].name,
-                    state=labels[wrong[0].state],
-                )
-            )
+    def _get_state_refusal(self, state):
+        return self.env._(
+            "Session %(session)s is %(state)s.", session=self.name, state=state
+        )
 
 
 class FeeCashSessionLine(models.Model):

@@ -9,6 +9,7 @@ from odoo.tools import format_amount, format_date
 
 from ..tools import check_protected_fields
 from ..tools.groups import ACCOUNTANT, MANAGER
+from . import fee_state_mixin  # noqa: F401
 
 PROMISE_FIELDS = {"outcome", "promise_date"}
 # What the collector working an order logs directly; every other field is the
@@ -44,7 +45,7 @@ class FeeCollectionOrder(models.Model):
 
     _name = "fee.collection.order"
     _description = "Collection Order"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "fee.state.mixin"]
     _order = "priority desc, date desc, id desc"
     _check_company_auto = True
 
@@ -369,17 +370,8 @@ class FeeCollectionOrder(models.Model):
         self.sudo().state = "cancel"
         return True
 
-    def _check_state(self, state):
-        wrong = self.filtered(lambda order: order.state != state)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "Order %(order)s is %(state)s.",
-                    order=wrong[0].name,
-                    state=labels[wrong[0].state],
-                )
-            )
+    def _get_state_refusal(self, state):
+        return self.env._("Order %(order)s is %(state)s.", order=self.name, state=state)
 
     # ------------------------------------------------------------------
     # What an order's outcome tells about the subscriber

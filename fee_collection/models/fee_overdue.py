@@ -182,6 +182,19 @@ class FeeOverdue(models.AbstractModel):
         return dict(self.env.cr.fetchall())
 
     @api.model
+    def _open_items_domain(self, partners, companies):
+        """The posted receivable items of ``partners`` in ``companies`` not reconciled: what
+        they owe (residual above zero) and what they paid or were credited and is not
+        applied yet (below zero)."""
+        return [
+            ("company_id", "in", companies.ids),
+            ("partner_id", "in", partners.ids),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+        ]
+
+    @api.model
     def _get_balance(self, partner, company):
         """What the subscriber owes now, all open receivables (credit deducted)."""
         return self._get_balances(partner, company).get(partner, 0.0)
@@ -194,13 +207,7 @@ class FeeOverdue(models.AbstractModel):
             self.env["account.move.line"]
             .sudo()
             ._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("partner_id", "in", partners.ids),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
-                ],
+                self._open_items_domain(partners, company),
                 ["partner_id"],
                 ["amount_residual:sum"],
             )

@@ -411,11 +411,7 @@ class FeeReceipt(models.Model):
         payment: a second cashier paying the same invoice waits, then finds it paid
         (Odoo retries the request on the serialization failure this raises)."""
         domain = [
-            ("company_id", "=", company.id),
-            ("partner_id", "in", partner.ids),
-            ("account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"),
-            ("reconciled", "=", False),
+            *self.env["fee.overdue"]._open_items_domain(partner, company),
             ("amount_residual", "!=", 0),
         ]
         if invoices is not None:

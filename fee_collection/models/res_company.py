@@ -3,8 +3,11 @@ import string
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import check_integer_range
+
+_lt = LazyTranslate(__name__)
 
 # Late fees (滞纳金) may not exceed the principal, and a daily rate above 1% is a typing error
 # (0.05%, i.e. 0.0005, is the usual one).
@@ -14,6 +17,69 @@ MAX_GRACE_DAYS = 365
 MAX_PROMISE_DAYS = 365
 MAX_CHRONIC_LATE_COUNT = 100
 MAX_PAY_LINK_DAYS = 3660
+NOT_NEGATIVE = _lt(
+    "The duplicate payment window, the cash difference alert, the missed calls before a "
+    "visit and the largest receipt cannot be negative."
+)
+# (field, lowest, highest or None, the refusal)
+SETTING_BOUNDS = (
+    (
+        "late_fee_daily_rate",
+        0,
+        MAX_LATE_FEE_DAILY_RATE,
+        _lt(
+            "The daily late fee rate must be between 0 and %(max)s (1%% a day); 0.0005 is "
+            "0.05%% a day.",
+            max=MAX_LATE_FEE_DAILY_RATE,
+        ),
+    ),
+    (
+        "late_fee_cap_ratio",
+        0,
+        MAX_LATE_FEE_CAP_RATIO,
+        _lt(
+            "The late fee cap must be between 0 and 1: a late fee cannot exceed the amount "
+            "it is charged on."
+        ),
+    ),
+    (
+        "late_fee_grace_days",
+        0,
+        MAX_GRACE_DAYS,
+        _lt(
+            "The late fee grace period must be between 0 and %(max)s days.",
+            max=MAX_GRACE_DAYS,
+        ),
+    ),
+    ("fee_duplicate_window_minutes", 0, None, NOT_NEGATIVE),
+    ("fee_cash_difference_threshold", 0, None, NOT_NEGATIVE),
+    ("fee_unreachable_attempts", 0, None, NOT_NEGATIVE),
+    ("fee_max_receipt_amount", 0, None, NOT_NEGATIVE),
+    (
+        "fee_pay_link_validity_days",
+        1,
+        MAX_PAY_LINK_DAYS,
+        _lt("A pay link is valid between 1 and %(max)s days.", max=MAX_PAY_LINK_DAYS),
+    ),
+    (
+        "fee_chronic_late_count",
+        1,
+        MAX_CHRONIC_LATE_COUNT,
+        _lt(
+            "A chronic late payer has between 1 and %(max)s late payments in twelve months.",
+            max=MAX_CHRONIC_LATE_COUNT,
+        ),
+    ),
+    (
+        "fee_promise_max_days",
+        1,
+        MAX_PROMISE_DAYS,
+        _lt(
+            "The promise horizon must be between 1 and %(max)s days.",
+            max=MAX_PROMISE_DAYS,
+        ),
+    ),
+)
 # Collectors' cash journals are coded "FC" and one to three base-36 characters (journal
 # codes have at most five): 36 + 36² + 36³ codes, whatever the collectors' user ids.
 COLLECTOR_JOURNAL_PREFIX = "FC"
@@ -391,77 +457,12 @@ class ResCompany(models.Model):
                 }
             )
 
-    @api.constrains(
-        "late_fee_daily_rate",
-        "late_fee_grace_days",
-        "late_fee_cap_ratio",
-        "fee_promise_max_days",
-        "fee_chronic_late_count",
-        "fee_duplicate_window_minutes",
-        "fee_cash_difference_threshold",
-        "fee_unreachable_attempts",
-        "fee_max_receipt_amount",
-        "fee_pay_link_validity_days",
-    )
-    def _check_late_fee_rule(self):
+    @api.constrains(*(field for field, _low, _high, _message in SETTING_BOUNDS))
+    def _check_setting_bounds(self):
         for company in self:
-            if not 0 <= company.late_fee_daily_rate <= MAX_LATE_FEE_DAILY_RATE:
-                raise ValidationError(
-                    self.env._(
-                        "The daily late fee rate must be between 0 and %(max)s (1%% a "
-                        "day); 0.0005 is 0.05%% a day.",
-                        max=MAX_LATE_FEE_DAILY_RATE,
-                    )
-                )
-            if not 0 <= company.late_fee_cap_ratio <= MAX_LATE_FEE_CAP_RATIO:
-                raise ValidationError(
-                    self.env._(
-                        "The late fee cap must be between 0 and 1: a late fee cannot "
-                        "exceed the amount it is charged on."
-                    )
-                )
-            if not 0 <= company.late_fee_grace_days <= MAX_GRACE_DAYS:
-                raise ValidationError(
-                    self.env._(
-                        "The late fee grace period must be between 0 and %(max)s days.",
-                        max=MAX_GRACE_DAYS,
-                    )
-                )
-            if (
-                company.fee_duplicate_window_minutes < 0
-                or company.fee_cash_difference_threshold < 0
-                or company.fee_unreachable_attempts < 0
-                or company.fee_max_receipt_amount < 0
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "The duplicate payment window, the cash difference alert, the "
-                        "missed calls before a visit and the largest receipt cannot be "
-                        "negative."
-                    )
-                )
-            if not 1 <= company.fee_pay_link_validity_days <= MAX_PAY_LINK_DAYS:
-                raise ValidationError(
-                    self.env._(
-                        "A pay link is valid between 1 and %(max)s days.",
-                        max=MAX_PAY_LINK_DAYS,
-                    )
-                )
-            if not 1 <= company.fee_chronic_late_count <= MAX_CHRONIC_LATE_COUNT:
-                raise ValidationError(
-                    self.env._(
-                        "A chronic late payer has between 1 and %(max)s late payments "
-                        "in twelve months.",
-                        max=MAX_CHRONIC_LATE_COUNT,
-                    )
-                )
-            if not 1 <= company.fee_promise_max_days <= MAX_PROMISE_DAYS:
-                raise ValidationError(
-                    self.env._(
-                        "The promise horizon must be between 1 and %(max)s days.",
-                        max=MAX_PROMISE_DAYS,
-                    )
-                )
+            for field, low, high, message in SETTING_BOUNDS:
+                if company[field] < low or (high is not None and company[field] > high):
+                    raise ValidationError(self.env._(message))
 
     @api.model_create_multi
     def create(self, vals_list):

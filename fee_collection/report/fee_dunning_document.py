@@ -94,11 +94,9 @@ class FeeSubscriberDocument(models.AbstractModel):
             .sudo()
             ._read_group(
                 [
-                    ("partner_id", "in", partners.ids),
-                    ("company_id", "in", self.env.companies.ids),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
+                    *self.env["fee.overdue"]._open_items_domain(
+                        partners, self.env.companies
+                    ),
                     ("amount_residual", "<", 0),
                 ],
                 ["partner_id"],

@@ -1,6 +1,8 @@
 from contextlib import contextmanager
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -113,6 +115,13 @@ class FeeCollectionCommon(AccountTestInvoicingCommon):
         )
         cls.env.company.dunning_policy_id = policy
         return policy
+
+    def _dun_on(self, date):
+        """Run dunning on ``date``, as if it were that day; returns the run."""
+        with freeze_time(date):
+            run = self.env["fee.dunning.run"].create({"date": date})
+            run.action_execute()
+        return run
 
     def _suspend_for_arrears(self, date):
         """Suspend the subscriber's services for arrears: a policy whose one level

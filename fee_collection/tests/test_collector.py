@@ -34,10 +34,6 @@ class TestCollector(FeeCollectionCommon):
             {"name": "Unable (test)", "code": "unable_collector_test"}
         )
 
-    def _dun(self, date):
-        with freeze_time(date):
-            self.env["fee.dunning.run"].create({"date": date}).action_execute()
-
     def _open_order(self, partner=None):
         return self.env["fee.collection.order"].search(
             [
@@ -117,7 +113,7 @@ class TestCollector(FeeCollectionCommon):
             }
         )
         self._invoice(date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         self.assertEqual(self._open_order().collector_id, self.user_collector_2)
         with self.assertRaisesRegex(
             ValidationError, "cannot substitute for themselves"
@@ -133,7 +129,7 @@ class TestCollector(FeeCollectionCommon):
 
     def test_reassignment_moves_services_and_open_orders(self):
         self._invoice(date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         order = self._open_order()
         self.assertEqual(order.collector_id, self.user_collector)
         wizard = Form(
@@ -168,7 +164,7 @@ class TestCollector(FeeCollectionCommon):
         """Another collector, or a user of another company, cannot read an outcome form
         by its id (its order's amounts, the subscriber's promise)."""
         self._invoice(amount=100.0, date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         form = (
             self.env["fee.collection.outcome"]
             .with_user(self.user_collector)
@@ -191,7 +187,7 @@ class TestCollector(FeeCollectionCommon):
     def test_dispatch_one_open_order_each_idempotent_and_escalating(self):
         self._invoice(amount=100.0, date="2024-01-01")
         self._invoice(amount=40.0, date="2024-01-01", partner=self.neighbour)
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         Order = self.env["fee.collection.order"]
         orders = Order.search([("state", "=", "open")])
         self.assertEqual(len(orders), 2)
@@ -211,7 +207,7 @@ class TestCollector(FeeCollectionCommon):
         self.assertEqual(order.priority, 900.0)
         neighbour_order = self._open_order(self.neighbour)
         self.assertGreater(order.priority, neighbour_order.priority)
-        self._dun("2024-02-01")
+        self._dun_on("2024-02-01")
         visit = self._open_order()
         self.assertEqual(visit.order_type, "visit")
         self.assertEqual(order.state, "cancel", "the calls gave way to a visit")
@@ -220,7 +216,7 @@ class TestCollector(FeeCollectionCommon):
 
     def test_payment_by_any_channel_closes_the_order(self):
         invoice = self._invoice(amount=100.0, date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         order = self._open_order()
         with freeze_time("2024-01-06"):
             self._register_payment(invoice, amount=40.0)
@@ -231,14 +227,14 @@ class TestCollector(FeeCollectionCommon):
 
     def test_exemption_cancels_the_order(self):
         self._invoice(date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         order = self._open_order()
         self.subscriber.write({"dunning_exempt": True, "dunning_exempt_reason": "VIP"})
         self.assertEqual(order.state, "cancel")
 
     def test_three_missed_calls_make_a_visit(self):
         self._invoice(date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         order = self._open_order()
         with freeze_time("2024-01-06"):
             for _call in range(2):
@@ -256,7 +252,7 @@ class TestCollector(FeeCollectionCommon):
 
     def test_paid_on_the_spot_into_the_collectors_cash_then_handed_over(self):
         invoice = self._invoice(amount=100.0, date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         order = self._open_order()
         with freeze_time("2024-01-06"):
             action = self._record_outcome(
@@ -292,7 +288,7 @@ class TestCollector(FeeCollectionCommon):
 
     def test_partial_payment_keeps_the_rest_dunned(self):
         invoice = self._invoice(amount=100.0, date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         order = self._open_order()
         with freeze_time("2024-01-06"):
             self._record_outcome(order, outcome="partial", amount=30.0)
@@ -302,7 +298,7 @@ class TestCollector(FeeCollectionCommon):
     def test_promise_kept_and_broken(self):
         self._invoice(amount=100.0, date="2024-01-01")
         self._invoice(amount=50.0, date="2024-01-01", partner=self.neighbour)
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         kept, broken = self._open_order(), self._open_order(self.neighbour)
         broken.collector_id = self.user_collector
         with freeze_time("2024-01-06"):
@@ -336,7 +332,7 @@ class TestCollector(FeeCollectionCommon):
     def test_refusal_and_dispute(self):
         self._invoice(amount=100.0, date="2024-01-01")
         disputed = self._invoice(amount=50.0, date="2024-01-01", partner=self.neighbour)
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         refused, dispute = self._open_order(), self._open_order(self.neighbour)
         dispute.collector_id = self.user_collector
         with freeze_time("2024-01-06"):
@@ -359,7 +355,7 @@ class TestCollector(FeeCollectionCommon):
 
     def test_collector_acts_on_own_orders_only(self):
         self._invoice(date="2024-01-01", partner=self.neighbour)
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         order = self._open_order(self.neighbour)
         self.env["fee.collector.rule"]._reassign(self.neighbour, self.user_collector_2)
         with self.assertRaises(AccessError):
@@ -387,7 +383,7 @@ class TestCollector(FeeCollectionCommon):
         and sees one promise kept; collector 2 takes nothing."""
         self._invoice(amount=150.0, date="2024-01-01")
         self._invoice(amount=80.0, date="2024-01-01", partner=self.neighbour)
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         order = self._open_order()
         promised = self._open_order(self.neighbour)
         with freeze_time("2024-01-08"):

@@ -37,12 +37,6 @@ class TestDesk(FeeCollectionCommon):
         cls.reminder, cls.suspension = cls.policy.level_ids
         cls.service = cls._create_subscription(date_start="2024-01-01")
 
-    def _dun(self, date):
-        with freeze_time(date):
-            run = self.env["fee.dunning.run"].create({"date": date})
-            run.action_execute()
-        return run
-
     def test_a_promise_pauses_dunning_but_does_not_hide_the_debt(self):
         invoice = self._invoice(amount=80.0, date="2024-01-01")
         self._invoice(amount=20.0, date="2024-01-05")
@@ -61,8 +55,8 @@ class TestDesk(FeeCollectionCommon):
     def test_level_drops_and_reconnections_are_told_on_the_subscriber(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         invoice = self._invoice(amount=100.0, date="2024-01-01")
-        self._dun("2024-01-05")
-        self._dun("2024-01-12")
+        self._dun_on("2024-01-05")
+        self._dun_on("2024-01-12")
         self.assertEqual(self.service.state, "suspended")
         with freeze_time("2024-01-13"):
             self._register_payment(invoice, amount=60.0)
@@ -72,7 +66,7 @@ class TestDesk(FeeCollectionCommon):
         self.assertIn("lowered from Suspension to Reminder", messages[1].body)
         self.assertIn("Reconnected", messages[0].body)
         self.assertIn("TV-0001", messages[0].body)
-        run = self._dun("2024-01-20")
+        run = self._dun_on("2024-01-20")
         self.assertFalse(run.line_ids, "40.00 still reaches the reminder")
         with freeze_time("2024-01-21"):
             self._register_payment(invoice)
@@ -82,9 +76,9 @@ class TestDesk(FeeCollectionCommon):
 
     def test_a_run_says_why_a_level_drops(self):
         invoice = self._invoice(amount=100.0, date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         invoice.promise_date = "2024-01-31"
-        line = self._dun("2024-01-06").line_ids
+        line = self._dun_on("2024-01-06").line_ids
         self.assertEqual(
             (line.previous_level_id, line.level_id.id), (self.reminder, False)
         )
@@ -94,7 +88,7 @@ class TestDesk(FeeCollectionCommon):
     def test_dunning_history_is_named_and_kept(self):
         self.reminder.send_letter = True
         self._invoice(amount=100.0, date="2024-01-01")
-        run = self._dun("2024-01-05")
+        run = self._dun_on("2024-01-05")
         line = run.line_ids
         self.assertEqual(line.display_name, f"{run.name} · Zhang Wei")
         with self.assertRaises(AccessError):
@@ -132,7 +126,7 @@ class TestDesk(FeeCollectionCommon):
         self.subscriber.lang = "zh_CN"
         self.env.company.write({"phone": "0514-87361234", "website": "www.example.com"})
         self._invoice(amount=100.0, date="2024-01-01")
-        line = self._dun("2024-01-05").line_ids
+        line = self._dun_on("2024-01-05").line_ids
         for report, records in (
             ("fee_collection.report_dunning_letter", line),
             ("fee_collection.report_subscriber_letter", self.subscriber),
@@ -149,7 +143,7 @@ class TestDesk(FeeCollectionCommon):
 
     def test_statement_as_of_the_print_date_with_late_fees(self):
         first = self._invoice(amount=100.0, date="2024-01-01")
-        line = self._dun("2024-01-05").line_ids
+        line = self._dun_on("2024-01-05").line_ids
         late_fee = self._invoice(amount=3.0, date="2024-01-20")
         late_fee.sudo().fee_charge_type = "late_fee"
         self._register_payment(first, amount=40.0)
@@ -168,7 +162,7 @@ class TestDesk(FeeCollectionCommon):
         on the printed page itself, so the PDF is rendered and read back as an image."""
         self.env.company.write({"phone": "0514-87361234", "website": "www.example.com"})
         self._invoice(amount=100.0, date="2024-01-01")
-        line = self._dun("2024-01-05").line_ids
+        line = self._dun_on("2024-01-05").line_ids
         pdf, report_type = (
             self.env["ir.actions.report"]
             .with_context(force_report_rendering=True)

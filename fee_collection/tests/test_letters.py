@@ -28,12 +28,6 @@ class TestLetters(FeeCollectionCommon):
         cls.reminder = cls.policy.level_ids
         cls.bank = cls._payment_journal("transfer")
 
-    def _dun(self, date):
-        with freeze_time(date):
-            run = self.env["fee.dunning.run"].create({"date": date})
-            run.action_execute()
-        return run
-
     def _render(self, report, records, user=None):
         """The document as the user prints it, parsed."""
         content = (
@@ -60,7 +54,7 @@ class TestLetters(FeeCollectionCommon):
     def test_a_level_without_text_prints_a_default_letter(self):
         self.assertFalse(self.reminder.letter_body)
         self._invoice(amount=100.0, date="2024-01-01")
-        line = self._dun("2024-01-05").line_ids
+        line = self._dun_on("2024-01-05").line_ids
         self.assertEqual(line.level_id, self.reminder)
         for report, records, user in (
             ("fee_collection.report_dunning_letter", line, self.user_accountant),
@@ -84,7 +78,7 @@ class TestLetters(FeeCollectionCommon):
     def test_a_letter_totals_what_is_overdue_and_lists_the_rest_apart(self):
         overdue = self._invoice(amount=100.0, date="2024-01-01")
         coming = self._invoice(amount=50.0, date="2024-01-20", due="2024-02-20")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         with freeze_time("2024-02-01"):
             letter = self._render(
                 "fee_collection.report_subscriber_letter", self.subscriber
@@ -97,7 +91,7 @@ class TestLetters(FeeCollectionCommon):
 
     def test_a_payment_not_applied_yet_is_deducted_from_the_overdue_total(self):
         self._invoice(amount=100.0, date="2024-01-01")
-        self._dun("2024-01-05")
+        self._dun_on("2024-01-05")
         payment = self.env["account.payment"].create(
             {
                 "payment_type": "inbound",

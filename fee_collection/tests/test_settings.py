@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, HttpCase, tagged
 
 from .common import FeeCollectionCommon
@@ -32,6 +32,45 @@ class TestSettings(FeeCollectionCommon):
         arch = self.env["fee.settings"].get_view(view_type="form")["arch"]
         self.assertIn('js_class="base_settings"', arch)
         self.assertNotIn("<footer", arch)
+
+    def test_settings_out_of_bounds_are_refused(self):
+        """Each setting is refused below its lowest and above its highest value, saying
+        why in the user's language; its bounds themselves are taken."""
+        company = self.env.company
+        cases = {
+            "late_fee_daily_rate": (0, 0.01, -0.0001, 0.0101, "between 0 and 0.01"),
+            "late_fee_cap_ratio": (0, 1, -0.5, 1.5, "cannot exceed the amount"),
+            "late_fee_grace_days": (0, 365, -1, 366, "between 0 and 365 days"),
+            "fee_duplicate_window_minutes": (0, 60, -1, None, "cannot be negative"),
+            "fee_cash_difference_threshold": (
+                0,
+                1e6,
+                -0.01,
+                None,
+                "cannot be negative",
+            ),
+            "fee_unreachable_attempts": (0, 10, -1, None, "cannot be negative"),
+            "fee_max_receipt_amount": (0, 1e9, -1, None, "cannot be negative"),
+            "fee_pay_link_validity_days": (1, 3660, 0, 3661, "between 1 and 3660 days"),
+            "fee_chronic_late_count": (1, 100, 0, 101, "between 1 and 100 late"),
+            "fee_promise_max_days": (1, 365, 0, 366, "between 1 and 365 days"),
+        }
+        for field, (lowest, highest, below, above, reason) in cases.items():
+            for value in (below, above):
+                if value is None:
+                    continue
+                with self.subTest(field=field, value=value):
+                    with self.assertRaisesRegex(ValidationError, reason):
+                        with self.env.cr.savepoint():
+                            company.write({field: value})
+            company.write({field: lowest})
+            company.write({field: highest})
+            self.assertEqual(company[field], highest)
+
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["fee_collection"], ["zh_CN"])
+        with self.assertRaisesRegex(ValidationError, "滞纳金日费率必须在 0 到 0.01"):
+            company.with_context(lang="zh_CN").late_fee_daily_rate = 0.02
 
     def test_only_managers_save_settings(self):
         with self.assertRaises(AccessError):

@@ -26,17 +26,13 @@ class TestTopDebtors(FeeCollectionCommon):
         cls.reminder, cls.visit = cls.policy.level_ids
         cls.li_na = cls._create_subscriber("Li Na", sequence="002")
 
-    def _dun(self, date):
-        with freeze_time(date):
-            self.env["fee.dunning.run"].create({"date": date}).action_execute()
-
     def test_top_debtors_as_of_the_end_of_the_month(self):
         """Zhang Wei owed 100.00 from 1 January, at the visit level on 31 March, and paid
         in April; Li Na owed 50.00 from 1 March, reminded in March, visited in April."""
         january = self._invoice(amount=100.0, date="2024-01-01")
         self._invoice(amount=50.0, date="2024-03-01", partner=self.li_na)
         for date in ("2024-01-05", "2024-02-05", "2024-03-05", "2024-04-05"):
-            self._dun(date)
+            self._dun_on(date)
         with freeze_time("2024-04-06"):
             self._register_payment(january, date="2024-04-06")
         self.assertFalse(self.subscriber.dunning_level_id, "no longer dunned today")

@@ -288,11 +288,7 @@ class FeeCounterPayment(models.TransientModel):
         # million invoices, by the indexed partner of the items.
         lines = self.env["account.move.line"].search(
             [
-                ("partner_id", "=", partner.id),
-                ("company_id", "=", self.company_id.id),
-                ("account_type", "=", "asset_receivable"),
-                ("parent_state", "=", "posted"),
-                ("reconciled", "=", False),
+                *self.env["fee.overdue"]._open_items_domain(partner, self.company_id),
                 ("amount_residual", ">", 0),
             ]
         )
