@@ -3,15 +3,13 @@ import uuid
 from urllib.parse import urlencode
 
 from odoo import http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.tools import float_repr
 from odoo.tools.misc import format_date
 
-from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
-
 from ..tools.groups import AGENT_STAFF
+from .portal_documents import FeePortal
 
 RECEIPT_REPORT = "fee_collection.action_report_fee_receipt"
 STATEMENT_REPORT = "fee_collection.action_report_fee_agent_statement"
@@ -19,7 +17,7 @@ STATEMENT_REPORT = "fee_collection.action_report_fee_agent_statement"
 AMOUNT_PATTERN = re.compile(r"\d+(?:[.,]\d+)?")
 
 
-class AgentPortal(CustomerPortal):
+class AgentPortal(FeePortal):
     """The counter of an agent outlet (代办网点) on the portal, for its staff only: find
     a subscriber by service number, see what is due (the name and the open invoices,
     nothing else of the subscriber's file), take the money, print the receipt; read the
@@ -334,36 +332,6 @@ class AgentPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-
-    def _fee_prepare_list_values(
-        self, model, domain, page, *, url, page_name, records_name
-    ):
-        """The values of a list page of the outlet's documents: the records of
-        ``model`` in ``domain`` on ``page``, read with the user's rights, under
-        ``records_name`` as the system (for the names they show), and the pager."""
-        Model = request.env[model]
-        pager = portal_pager(
-            url=url,
-            total=Model.search_count(domain),
-            page=page,
-            step=self._items_per_page,
-        )
-        records = Model.search(
-            domain, limit=self._items_per_page, offset=pager["offset"]
-        )
-        values = self._prepare_portal_layout_values()
-        values.update(
-            {"page_name": page_name, records_name: records.sudo(), "pager": pager}
-        )
-        return values
-
-    def _fee_get_document(self, model, document_id, access_token):
-        """The document as the system once the user may read it (their outlet's, or
-        opened with its token); an empty recordset otherwise."""
-        try:
-            return self._document_check_access(model, document_id, access_token)
-        except (AccessError, MissingError):
-            return request.env[model].browse()
 
     def _fee_is_agent_staff(self):
         return request.env.user.has_group(AGENT_STAFF)

@@ -1,18 +1,16 @@
 from urllib.parse import urlencode
 
 from odoo import fields, http
-from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.tools.misc import format_date
 
-from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
+from .portal_documents import FeePortal
 
 RECEIPT_REPORT = "fee_collection.action_report_fee_receipt_a5"
 STATEMENT_REPORT = "fee_collection.action_report_subscriber_statement"
 
 
-class SubscriberPortal(CustomerPortal):
+class SubscriberPortal(FeePortal):
     """The subscriber's own corner of the portal, made for a phone: their services and
     their state, the open bills with what each bills, the receipts (PDF), the statement,
     and the way to pay all that is due or the bills chosen (the pay page of their pay
@@ -106,20 +104,13 @@ class SubscriberPortal(CustomerPortal):
     )
     def portal_fee_receipts(self, page=1, **kwargs):
         subscriber = self._fee_check_subscriber()
-        Receipt = request.env["fee.receipt"]
-        domain = self._fee_receipts_domain(subscriber)
-        pager = portal_pager(
+        values = self._fee_prepare_list_values(
+            "fee.receipt",
+            self._fee_receipts_domain(subscriber),
+            page,
             url="/my/fee/receipts",
-            total=Receipt.search_count(domain),
-            page=page,
-            step=self._items_per_page,
-        )
-        receipts = Receipt.search(
-            domain, limit=self._items_per_page, offset=pager["offset"]
-        )
-        values = self._prepare_portal_layout_values()
-        values.update(
-            {"page_name": "fee_receipts", "receipts": receipts.sudo(), "pager": pager}
+            page_name="fee_receipts",
+            records_name="receipts",
         )
         return request.render("fee_collection.portal_fee_receipts", values)
 
@@ -131,12 +122,9 @@ class SubscriberPortal(CustomerPortal):
     ):
         """A receipt, the user's own or opened with its token; anything else is not
         found, whether it exists or not."""
-        try:
-            receipt_sudo = self._document_check_access(
-                "fee.receipt", receipt_id, access_token
-            )
-        except (AccessError, MissingError):
-            raise request.not_found() from None
+        receipt_sudo = self._fee_get_document("fee.receipt", receipt_id, access_token)
+        if not receipt_sudo:
+            raise request.not_found()
         if report_type in ("html", "pdf", "text"):
             return self._show_report(
                 receipt_sudo, report_type, RECEIPT_REPORT, download

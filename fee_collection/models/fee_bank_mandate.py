@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 from ..tools import check_protected_fields
+from ..tools.groups import ACCOUNTANT
 from . import fee_state_mixin  # noqa: F401
 
 # Bank account numbers of personal cards and company accounts (16 to 19 digits for a
@@ -93,7 +94,7 @@ class FeeBankMandate(models.Model):
         "mandate_id",
         string="Debits",
         readonly=True,
-        groups="fee_collection.group_fee_accountant",
+        groups=ACCOUNTANT,
     )
 
     # ------------------------------------------------------------------

@@ -3,9 +3,10 @@ import json
 from odoo.tests import HttpCase
 
 from .common import FeeCollectionCommon
+from .portal import HiddenPagesMixin
 
 
-class OnlinePaymentCommon(FeeCollectionCommon, HttpCase):
+class OnlinePaymentCommon(HiddenPagesMixin, FeeCollectionCommon, HttpCase):
     """Subscribers who pay on their pay link's page with Odoo's demo provider (in
     test mode, published, in a bank journal of the company): Zhang Wei with service
     TV-0001, and a neighbour, Li Qiang."""
