@@ -182,24 +182,26 @@ class FeeBillingNotice(models.Model):
     def _reach_by_sms(self, partner, opted_out, env):
         """(whether the partner gets an SMS, what the notice says of it)."""
         number = partner.phone_sanitized
-        if number and partner not in opted_out:
-            return True, env._("SMS queued to %(number)s.", number=number)
-        if number:
+        if not number:
+            typed = partner.mobile or partner.phone
+            if typed:
+                return False, env._(
+                    "%(number)s is not a valid phone number.", number=typed
+                )
+            return False, env._("No mobile or phone number.")
+        if partner in opted_out:
             return False, env._("%(number)s opted out of SMS.", number=number)
-        typed = partner.mobile or partner.phone
-        if typed:
-            return False, env._("%(number)s is not a valid phone number.", number=typed)
-        return False, env._("No mobile or phone number.")
+        return True, env._("SMS queued to %(number)s.", number=number)
 
     @api.model
     def _reach_by_email(self, partner, blacklisted, env):
         """(whether the partner gets an e-mail, what the notice says of it)."""
         email = partner.email_normalized
-        if email and partner not in blacklisted:
-            return True, env._("E-mail queued to %(email)s.", email=email)
-        if email:
+        if not email:
+            return False, env._("No e-mail address.")
+        if partner in blacklisted:
             return False, env._("%(email)s opted out of e-mails.", email=email)
-        return False, env._("No e-mail address.")
+        return True, env._("E-mail queued to %(email)s.", email=email)
 
     @api.model
     def _get_email_blacklisted(self, partners):

@@ -352,9 +352,16 @@ class TestBillingNotice(PayLinkCommon):
             mobile="+8613800000004",
             email="zhao.lei@example.com",
         )
+        mistyped = self._create_subscriber(
+            "Sun Mei", sequence="005", mobile="12345", email=False
+        )
         self.env["phone.blacklist"].sudo().add("+8613800000004")
         self.env["mail.blacklist"].sudo()._add("zhao.lei@example.com")
-        for partner, number in ((silent, "TV-0003"), (opted_out, "TV-0004")):
+        for partner, number in (
+            (silent, "TV-0003"),
+            (opted_out, "TV-0004"),
+            (mistyped, "TV-0005"),
+        ):
             self._create_subscription(
                 partner=partner, number=number, date_start="2024-01-01"
             )
@@ -377,6 +384,14 @@ class TestBillingNotice(PayLinkCommon):
             (notices[self.other].channel, notices[self.other].state), ("email", "sent")
         )
         self.assertEqual(notices[self.subscriber].channel, "sms")
+        self.assertRegex(notices[self.subscriber].note, r"^SMS queued to \+86")
+        self.assertEqual(
+            notices[self.other].note, f"E-mail queued to {self.other.email_normalized}."
+        )
+        self.assertEqual(
+            notices[mistyped].note,
+            "12345 is not a valid phone number. No e-mail address.",
+        )
         self.assertEqual(notices[silent].state, "skipped")
         self.assertEqual(
             notices[silent].note, "No mobile or phone number. No e-mail address."
