@@ -265,11 +265,6 @@ class FeeBankMandate(models.Model):
     # Business helpers
     # ------------------------------------------------------------------
 
-    def _get_state_refusal(self, state):
-        return self.env._(
-            "Mandate %(mandate)s is %(state)s.", mandate=self.name, state=state
-        )
-
     def _end(self, reason):
         """End these mandates in force with ``reason``, as a system step."""
         self.filtered(lambda m: m.state == "active").sudo().write(

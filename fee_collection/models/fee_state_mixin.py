@@ -18,10 +18,11 @@ class FeeStateMixin(models.AbstractModel):
             raise UserError(wrong._get_state_refusal(labels[wrong.state]))
 
     def _get_state_refusal(self, state):
-        """The refusal of an action on this record, which is in ``state`` (its label)."""
+        """The refusal of an action on this record, which is in ``state`` (its label),
+        naming the kind of document in the user's language."""
         return self.env._(
             "%(document)s %(name)s is %(state)s.",
-            document=self._description,
+            document=self.env["ir.model"]._get(self._name).name,
             name=self.display_name,
             state=state,
         )

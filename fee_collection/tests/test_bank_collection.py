@@ -254,6 +254,20 @@ class TestBankCollection(FeeCollectionCommon):
         self.assertEqual(str(self.mandate.date_end), "2024-03-10")
         twin.with_user(self.user_accountant).action_activate()
         self.assertEqual(twin.state, "active")
+        # An action in the wrong state is refused, naming the mandate and its state, in
+        # the user's language.
+        with self.assertRaisesRegex(
+            UserError, f"^Direct Debit Mandate {twin.name} is In Force\\.$"
+        ):
+            twin.with_user(self.user_accountant).action_activate()
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["fee_collection"], ["zh_CN"])
+        with self.assertRaisesRegex(
+            UserError, f"^银行代扣协议 {twin.name} 的状态为生效中"
+        ):
+            twin.with_user(self.user_accountant).with_context(
+                lang="zh_CN"
+            ).action_activate()
 
     def test_mandates_of_subscribers_and_their_services_only(self):
         company = self.env["res.partner"].create({"name": "A Supplier"})
